@@ -1,0 +1,77 @@
+// BundleWriter: writes a TensorFlow V2 checkpoint (tensor bundle):
+// PREFIX.data-00000-of-00001 with the tensors' bytes in the order they are
+// added, and PREFIX.index, an SSTable of BundleEntryProto keyed by name.
+// For the same tensors added in the same order the files are byte-identical
+// to TensorFlow's.
+//
+//   TFCKPT_ASSIGN_OR_RETURN(auto writer, BundleWriter::Create("dir/model"));
+//   TFCKPT_RETURN_IF_ERROR(writer->Add("w1", w1));
+//   TFCKPT_RETURN_IF_ERROR(writer->Finish());
+//
+// Both files are written under temporary names, synced, and renamed into
+// place (data first, index last), so a reader never sees a half-written
+// bundle: PREFIX.index appearing is the commit. A writer destroyed before
+// Finish() deletes its temporary files.
+//
+// Errors are sticky: after a failed call every later call returns that error.
+// Thread safety: needs outside synchronization.
+#ifndef TFCKPT_BUNDLE_WRITER_H_
+#define TFCKPT_BUNDLE_WRITER_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "tfckpt/file_system.h"
+#include "tfckpt/status.h"
+#include "tfckpt/statusor.h"
+#include "tfckpt/tensor.h"
+#include "tfckpt/tensor_shape.h"
+#include "tfckpt/tensor_slice.h"
+
+namespace tfckpt {
+
+struct BundleWriterOptions {
+  // When > 1, zero bytes follow each tensor until the data file offset is a
+  // multiple of this. TensorFlow's savers use 1 (densely packed).
+  int data_alignment = 1;
+  // nullptr means FileSystem::Default(). Must outlive the writer.
+  FileSystem* file_system = nullptr;
+};
+
+class BundleWriter {
+ public:
+  // Creates the directory of `prefix` (one level) when missing and opens the
+  // temporary data file.
+  static StatusOr<std::unique_ptr<BundleWriter>> Create(
+      std::string prefix, BundleWriterOptions options = {});
+
+  ~BundleWriter();
+  BundleWriter(const BundleWriter&) = delete;
+  BundleWriter& operator=(const BundleWriter&) = delete;
+
+  // Appends a whole tensor. INVALID_ARGUMENT for an empty or duplicate name
+  // or an unsavable dtype (resource, variant).
+  Status Add(std::string_view name, const Tensor& tensor);
+
+  // Appends one slice of the partitioned tensor `full_name`, whose full
+  // shape is `full_shape`; `slice_tensor` holds the slice's elements. A slice
+  // that covers the whole tensor is stored like Add().
+  Status AddSlice(std::string_view full_name, const TensorShape& full_shape,
+                  const TensorSlice& slice, const Tensor& slice_tensor);
+
+  // Writes the index and commits both files. FAILED_PRECONDITION when called
+  // twice.
+  Status Finish();
+
+  const std::string& prefix() const;
+
+ private:
+  struct Rep;
+  explicit BundleWriter(std::unique_ptr<Rep> rep);
+  std::unique_ptr<Rep> rep_;
+};
+
+}  // namespace tfckpt
+
+#endif  // TFCKPT_BUNDLE_WRITER_H_

@@ -1,0 +1,35 @@
+#include "src/base/atomic_file.h"
+
+#include <random>
+
+namespace tfckpt::internal {
+
+StatusOr<std::unique_ptr<AtomicFileWriter>> AtomicFileWriter::Open(
+    FileSystem* fs, std::string final_path) {
+  std::random_device device;
+  std::mt19937_64 rng((uint64_t{device()} << 32) ^ device());
+  std::string temp_path = final_path + ".tempstate" + std::to_string(rng());
+  TFCKPT_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file,
+                          fs->OpenForWrite(temp_path));
+  return std::unique_ptr<AtomicFileWriter>(new AtomicFileWriter(
+      fs, std::move(final_path), std::move(temp_path), std::move(file)));
+}
+
+AtomicFileWriter::~AtomicFileWriter() {
+  if (committed_) return;
+  if (file_ != nullptr) file_->Close().IgnoreError();
+  fs_->Delete(temp_path_).IgnoreError();
+}
+
+Status AtomicFileWriter::Commit() {
+  if (committed_) return FailedPreconditionError(final_path_ + ": already committed");
+  TFCKPT_RETURN_IF_ERROR(file_->Sync());
+  Status closed = file_->Close();
+  file_.reset();
+  TFCKPT_RETURN_IF_ERROR(closed);
+  TFCKPT_RETURN_IF_ERROR(fs_->Rename(temp_path_, final_path_));
+  committed_ = true;
+  return fs_->SyncDir(DirName(final_path_));
+}
+
+}  // namespace tfckpt::internal

@@ -1,0 +1,231 @@
+// The local file system through POSIX calls. Reads use pread so one open
+// file serves many threads; writes are buffered and large appends bypass the
+// buffer so tensor bytes go straight from the caller's memory to the kernel.
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "tfckpt/file_system.h"
+
+namespace tfckpt {
+namespace {
+
+Status IoError(const std::string& context, int error_number) {
+  std::string message = context + ": " + std::strerror(error_number);
+  switch (error_number) {
+    case ENOENT:
+    case ENOTDIR:
+      return NotFoundError(std::move(message));
+    case EACCES:
+    case EPERM:
+      return PermissionDeniedError(std::move(message));
+    case EEXIST:
+      return AlreadyExistsError(std::move(message));
+    case ENOSPC:
+    case EDQUOT:
+      return ResourceExhaustedError(std::move(message));
+    default:
+      return UnknownError(std::move(message));
+  }
+}
+
+class PosixRandomAccessFile final : public RandomAccessFile {
+ public:
+  PosixRandomAccessFile(std::string path, int fd, uint64_t size)
+      : path_(std::move(path)), fd_(fd), size_(size) {}
+  ~PosixRandomAccessFile() override { close(fd_); }
+  PosixRandomAccessFile(const PosixRandomAccessFile&) = delete;
+  PosixRandomAccessFile& operator=(const PosixRandomAccessFile&) = delete;
+
+  Status Read(uint64_t offset, size_t n, char* dst) const override {
+    uint64_t position = offset;
+    while (n > 0) {
+      // Linux transfers at most ~2 GiB per call.
+      const size_t chunk = n < (size_t{1} << 30) ? n : (size_t{1} << 30);
+      const ssize_t got = pread(fd_, dst, chunk, static_cast<off_t>(position));
+      if (got < 0) {
+        if (errno == EINTR) continue;
+        return IoError(path_ + ": read at offset " + std::to_string(position),
+                       errno);
+      }
+      if (got == 0) {
+        return OutOfRangeError(path_ + ": unexpected end of file at offset " +
+                               std::to_string(position) + " (wanted " +
+                               std::to_string(n) + " more bytes)");
+      }
+      const auto count = static_cast<size_t>(got);
+      dst += count;
+      n -= count;
+      position += count;
+    }
+    return OkStatus();
+  }
+
+  uint64_t size() const override { return size_; }
+  const std::string& path() const override { return path_; }
+
+ private:
+  std::string path_;
+  int fd_;
+  uint64_t size_;
+};
+
+class PosixWritableFile final : public WritableFile {
+ public:
+  PosixWritableFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  ~PosixWritableFile() override {
+    if (fd_ >= 0) close(fd_);
+  }
+  PosixWritableFile(const PosixWritableFile&) = delete;
+  PosixWritableFile& operator=(const PosixWritableFile&) = delete;
+
+  Status Append(std::string_view data) override {
+    position_ += data.size();
+    if (buffer_.size() + data.size() <= kBufferSize) {
+      buffer_.append(data);
+      return OkStatus();
+    }
+    TFCKPT_RETURN_IF_ERROR(Flush());
+    if (data.size() <= kBufferSize / 2) {
+      buffer_.append(data);
+      return OkStatus();
+    }
+    return WriteAll(data);
+  }
+
+  Status Sync() override {
+    TFCKPT_RETURN_IF_ERROR(Flush());
+    if (fdatasync(fd_) != 0) return IoError(path_ + ": fsync", errno);
+    return OkStatus();
+  }
+
+  Status Close() override {
+    Status status = Flush();
+    if (close(fd_) != 0 && status.ok()) status = IoError(path_ + ": close", errno);
+    fd_ = -1;
+    return status;
+  }
+
+  uint64_t position() const override { return position_; }
+  const std::string& path() const override { return path_; }
+
+ private:
+  static constexpr size_t kBufferSize = size_t{1} << 20;
+
+  Status Flush() {
+    Status status = WriteAll(buffer_);
+    buffer_.clear();
+    return status;
+  }
+
+  Status WriteAll(std::string_view data) {
+    while (!data.empty()) {
+      const ssize_t done = write(fd_, data.data(), data.size());
+      if (done < 0) {
+        if (errno == EINTR) continue;
+        return IoError(path_ + ": write", errno);
+      }
+      data.remove_prefix(static_cast<size_t>(done));
+    }
+    return OkStatus();
+  }
+
+  std::string path_;
+  int fd_;
+  std::string buffer_;
+  uint64_t position_ = 0;
+};
+
+class PosixFileSystem final : public FileSystem {
+ public:
+  StatusOr<std::unique_ptr<RandomAccessFile>> OpenForRead(
+      const std::string& path) override {
+    const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return IoError(path, errno);
+    struct stat st {};
+    if (fstat(fd, &st) != 0) {
+      const int error = errno;
+      close(fd);
+      return IoError(path, error);
+    }
+    if (!S_ISREG(st.st_mode)) {
+      close(fd);
+      return InvalidArgumentError(path + ": not a regular file");
+    }
+    return std::unique_ptr<RandomAccessFile>(std::make_unique<PosixRandomAccessFile>(
+        path, fd, static_cast<uint64_t>(st.st_size)));
+  }
+
+  StatusOr<std::unique_ptr<WritableFile>> OpenForWrite(
+      const std::string& path) override {
+    const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return IoError(path, errno);
+    return std::unique_ptr<WritableFile>(std::make_unique<PosixWritableFile>(path, fd));
+  }
+
+  Status Rename(const std::string& from, const std::string& to) override {
+    if (rename(from.c_str(), to.c_str()) != 0) {
+      return IoError("rename " + from + " -> " + to, errno);
+    }
+    return OkStatus();
+  }
+
+  Status Delete(const std::string& path) override {
+    if (unlink(path.c_str()) != 0) return IoError("delete " + path, errno);
+    return OkStatus();
+  }
+
+  Status Exists(const std::string& path) override {
+    if (access(path.c_str(), F_OK) != 0) return IoError(path, errno);
+    return OkStatus();
+  }
+
+  StatusOr<uint64_t> FileSize(const std::string& path) override {
+    struct stat st {};
+    if (stat(path.c_str(), &st) != 0) return IoError(path, errno);
+    return static_cast<uint64_t>(st.st_size);
+  }
+
+  Status CreateDir(const std::string& path) override {
+    if (mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) {
+      return IoError("create directory " + path, errno);
+    }
+    return OkStatus();
+  }
+
+  Status SyncDir(const std::string& path) override {
+    const int fd = open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return IoError("sync directory " + path, errno);
+    const int result = fsync(fd);
+    const int error = errno;
+    close(fd);
+    if (result != 0) return IoError("sync directory " + path, error);
+    return OkStatus();
+  }
+
+  StatusOr<std::vector<std::string>> ListDir(const std::string& path) override {
+    DIR* dir = opendir(path.c_str());
+    if (dir == nullptr) return IoError("list directory " + path, errno);
+    std::vector<std::string> names;
+    while (const dirent* entry = readdir(dir)) {
+      const std::string_view name = entry->d_name;
+      if (name != "." && name != "..") names.emplace_back(name);
+    }
+    closedir(dir);
+    return names;
+  }
+};
+
+}  // namespace
+
+FileSystem* FileSystem::Default() {
+  static PosixFileSystem* const file_system = new PosixFileSystem();
+  return file_system;
+}
+
+}  // namespace tfckpt

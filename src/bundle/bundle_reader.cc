@@ -1,0 +1,408 @@
+#include "tfckpt/bundle_reader.h"
+
+#include <algorithm>
+#include <map>
+#include <cstring>
+#include <mutex>
+#include <set>
+
+#include "src/base/crc32c.h"
+#include "src/bundle/entry_codec.h"
+#include "src/bundle/naming.h"
+#include "src/bundle/string_codec.h"
+#include "src/table/table_reader.h"
+#include "tensorflow/core/protobuf/tensor_bundle.pb.h"
+
+namespace tfckpt {
+namespace {
+
+// Verify() streams large tensors through a buffer of this size.
+constexpr size_t kVerifyChunkBytes = size_t{8} << 20;
+
+// A slice in absolute coordinates of the full tensor.
+struct Region {
+  std::vector<int64_t> start;
+  std::vector<int64_t> length;
+  int64_t num_elements() const {
+    int64_t n = 1;
+    for (const int64_t l : length) n *= l;
+    return n;
+  }
+};
+
+Region ToRegion(const TensorSlice& slice, const TensorShape& full_shape) {
+  Region r;
+  for (int d = 0; d < slice.rank(); ++d) {
+    r.start.push_back(slice.IsFullAt(d) ? 0 : slice.extent(d).start);
+    r.length.push_back(slice.IsFullAt(d) ? full_shape.dim(d) : slice.extent(d).length);
+  }
+  return r;
+}
+
+// Copies the elements of `common` from `src` (holding region `src_region`)
+// into `dst` (holding region `dst_region`). Both are row-major.
+void CopyRegion(const Tensor& src, const Region& src_region, Tensor* dst,
+                const Region& dst_region, const Region& common) {
+  const size_t rank = common.start.size();
+  const auto offset_in = [&](const Region& holder, const std::vector<int64_t>& index) {
+    int64_t offset = 0;
+    for (size_t d = 0; d < rank; ++d) {
+      offset = offset * holder.length[d] + (index[d] - holder.start[d]);
+    }
+    return offset;
+  };
+  const int64_t run = rank == 0 ? 1 : common.length[rank - 1];
+  std::vector<int64_t> index = common.start;
+  const size_t element_size = DataTypeSize(src.dtype());
+  while (true) {
+    const int64_t from = offset_in(src_region, index);
+    const int64_t to = offset_in(dst_region, index);
+    if (src.dtype() == DataType::kString) {
+      std::copy_n(src.strings().begin() + from, run, dst->mutable_strings().begin() + to);
+    } else {
+      std::memcpy(static_cast<char*>(dst->mutable_data()) + static_cast<size_t>(to) * element_size,
+                  static_cast<const char*>(src.data()) + static_cast<size_t>(from) * element_size,
+                  static_cast<size_t>(run) * element_size);
+    }
+    // Advance the odometer over every dimension but the last.
+    size_t d = rank < 2 ? 0 : rank - 1;
+    while (d > 0) {
+      --d;
+      if (++index[d] < common.start[d] + common.length[d]) break;
+      index[d] = common.start[d];
+      if (d == 0) return;
+    }
+    if (rank < 2) return;
+  }
+}
+
+std::optional<Region> Intersect(const Region& a, const Region& b) {
+  Region r;
+  for (size_t d = 0; d < a.start.size(); ++d) {
+    const int64_t start = std::max(a.start[d], b.start[d]);
+    const int64_t end = std::min(a.start[d] + a.length[d], b.start[d] + b.length[d]);
+    if (end <= start) return std::nullopt;
+    r.start.push_back(start);
+    r.length.push_back(end - start);
+  }
+  return r;
+}
+
+// Slice data keys are binary; show them as "name (slice 0,5:-)".
+std::string DisplayName(std::string_view key) {
+  std::string name;
+  TensorSlice slice;
+  if (!key.empty() && key[0] == '\0' && internal::DecodeTensorNameSlice(key, &name, &slice).ok()) {
+    return name + " (slice " + slice.DebugString() + ")";
+  }
+  return std::string(key);
+}
+
+}  // namespace
+
+struct BundleReader::Rep {
+  std::string prefix;
+  FileSystem* fs = nullptr;
+  std::unique_ptr<internal::TableReader> index;
+  std::string index_path;
+  int32_t num_shards = 0;
+
+  mutable std::mutex data_mutex;
+  // Opened on first use; a map because num_shards comes from the file.
+  mutable std::map<int32_t, std::unique_ptr<RandomAccessFile>> data_files;
+
+  StatusOr<tensorflow::BundleEntryProto> GetEntry(std::string_view key) const {
+    auto value = index->Get(key);
+    if (!value.ok()) {
+      if (value.status().code() == StatusCode::kNotFound) {
+        return NotFoundError(index_path + ": no tensor named '" + std::string(key) + "'");
+      }
+      return value.status().WithContext("looking up '" + std::string(key) + "'");
+    }
+    tensorflow::BundleEntryProto entry;
+    TFCKPT_RETURN_IF_ERROR(internal::ParseEntry(key, *value, index_path, &entry));
+    return entry;
+  }
+
+  StatusOr<const RandomAccessFile*> DataFile(int32_t shard_id) const {
+    std::lock_guard<std::mutex> lock(data_mutex);
+    auto& file = data_files[shard_id];
+    if (file == nullptr) {
+      auto opened = fs->OpenForRead(internal::DataFilename(prefix, shard_id, num_shards));
+      if (!opened.ok()) {
+        return opened.status().WithContext("checkpoint " + prefix + ": data file missing or unreadable");
+      }
+      file = *std::move(opened);
+    }
+    return file.get();
+  }
+
+  // Checks an unpartitioned entry against the shape, the dtype and the data
+  // file, and returns that file; nothing is allocated before this passes.
+  StatusOr<const RandomAccessFile*> Locate(std::string_view name,
+                                           const BundleEntryInfo& info) const {
+    const std::string where = index_path + ": tensor '" + std::string(name) + "'";
+    if (info.dtype != DataType::kString && !DataTypeIsMemcpyable(info.dtype)) {
+      return UnimplementedError(where + ": dtype " + std::string(DataTypeName(info.dtype)) +
+                                " cannot be read");
+    }
+    if (info.dtype == DataType::kString) {
+      // Each element needs at least a one-byte length, plus the checksum.
+      if (info.size < 4 || info.shape.num_elements() > info.size - 4) {
+        return DataLossError(where + ": " + std::to_string(info.size) +
+                             " bytes cannot hold " +
+                             std::to_string(info.shape.num_elements()) + " strings");
+      }
+    } else {
+      auto expected = TensorByteSize(info.dtype, info.shape);
+      if (!expected.ok() || static_cast<int64_t>(*expected) != info.size) {
+        return DataLossError(where + ": index says " + std::to_string(info.size) +
+                             " bytes but a " + std::string(DataTypeName(info.dtype)) +
+                             " tensor of shape " + info.shape.DebugString() + " needs " +
+                             (expected.ok() ? std::to_string(*expected) : "more than 2^63"));
+      }
+    }
+    if (info.shard_id >= num_shards) {
+      return DataLossError(where + ": shard " + std::to_string(info.shard_id) +
+                           " but the bundle has " + std::to_string(num_shards));
+    }
+    TFCKPT_ASSIGN_OR_RETURN(const RandomAccessFile* file, DataFile(info.shard_id));
+    if (static_cast<uint64_t>(info.offset) > file->size() ||
+        static_cast<uint64_t>(info.size) > file->size() - static_cast<uint64_t>(info.offset)) {
+      return DataLossError(file->path() + ": tensor '" + std::string(name) + "' at offset " +
+                           std::to_string(info.offset) + " with " + std::to_string(info.size) +
+                           " bytes runs past the end of the " + std::to_string(file->size()) +
+                           "-byte file");
+    }
+    return file;
+  }
+
+  Status ChecksumMismatch(const RandomAccessFile& file, std::string_view name,
+                          const BundleEntryInfo& info, uint32_t stored,
+                          uint32_t actual) const {
+    return DataLossError(file.path() + ": tensor '" + std::string(name) + "' at offset " +
+                         std::to_string(info.offset) + " (" + std::to_string(info.size) +
+                         " bytes): checksum mismatch (stored " + std::to_string(stored) +
+                         ", computed " + std::to_string(actual) + ")");
+  }
+
+  // Reads an unpartitioned entry into `dst` (matching dtype and shape).
+  Status ReadEntryInto(std::string_view name, const tensorflow::BundleEntryProto& entry,
+                       const BundleEntryInfo& info, Tensor* dst) const {
+    TFCKPT_ASSIGN_OR_RETURN(const RandomAccessFile* file, Locate(name, info));
+    const uint32_t stored = crc32c::Unmask(entry.crc32c());
+    const auto size = static_cast<size_t>(info.size);
+    if (info.dtype == DataType::kString) {
+      std::string encoded(size, '\0');
+      TFCKPT_RETURN_IF_ERROR(file->Read(static_cast<uint64_t>(info.offset), size, encoded.data()));
+      uint32_t actual = 0;
+      Status decoded = internal::DecodeStringTensor(encoded, info.shape.num_elements(),
+                                                    &dst->mutable_strings(), &actual);
+      if (!decoded.ok()) {
+        return decoded.WithContext(file->path() + ": tensor '" + std::string(name) +
+                                   "' at offset " + std::to_string(info.offset));
+      }
+      if (actual != stored) return ChecksumMismatch(*file, name, info, stored, actual);
+      return OkStatus();
+    }
+    auto* data = static_cast<char*>(dst->mutable_data());
+    TFCKPT_RETURN_IF_ERROR(file->Read(static_cast<uint64_t>(info.offset), size, data));
+    const uint32_t actual = crc32c::Value(data, size);
+    if (actual != stored) return ChecksumMismatch(*file, name, info, stored, actual);
+    return OkStatus();
+  }
+
+  StatusOr<BundleEntryInfo> Info(std::string_view name,
+                                 const tensorflow::BundleEntryProto& entry) const {
+    auto info = internal::EntryInfo(name, entry);
+    if (!info.ok()) return DataLossError(index_path + ": " + info.status().message());
+    return info;
+  }
+
+  // Fills `dst` (holding `wanted` of tensor `name`) from stored slices.
+  Status AssembleInto(std::string_view name, const BundleEntryInfo& full,
+                      const Region& wanted, Tensor* dst) const {
+    int64_t covered = 0;
+    for (const TensorSlice& stored_slice : full.slices) {
+      const Region stored = ToRegion(stored_slice, full.shape);
+      const std::optional<Region> common = Intersect(stored, wanted);
+      if (!common.has_value()) continue;
+      const std::string key = internal::EncodeTensorNameSlice(name, stored_slice);
+      TFCKPT_ASSIGN_OR_RETURN(const tensorflow::BundleEntryProto entry, GetEntry(key));
+      TFCKPT_ASSIGN_OR_RETURN(BundleEntryInfo info, Info(name, entry));
+      TFCKPT_ASSIGN_OR_RETURN(const TensorShape stored_shape, stored_slice.SliceShape(full.shape));
+      if (info.dtype != full.dtype || !(info.shape == stored_shape) || info.partitioned()) {
+        return DataLossError(index_path + ": slice " + stored_slice.DebugString() +
+                             " of tensor '" + std::string(name) +
+                             "' does not match the tensor's dtype or shape");
+      }
+      if (stored.length == wanted.length && stored.start == wanted.start) {
+        return ReadEntryInto(name, entry, info, dst);
+      }
+      TFCKPT_ASSIGN_OR_RETURN(Tensor piece, Tensor::Allocate(info.dtype, info.shape));
+      TFCKPT_RETURN_IF_ERROR(ReadEntryInto(name, entry, info, &piece));
+      CopyRegion(piece, stored, dst, wanted, *common);
+      covered += common->num_elements();
+    }
+    if (covered != wanted.num_elements()) {
+      return NotFoundError(index_path + ": the stored slices of tensor '" + std::string(name) +
+                           "' do not cover the requested region");
+    }
+    return OkStatus();
+  }
+
+  Status ReadInto(std::string_view name, Tensor* dst) const {
+    TFCKPT_ASSIGN_OR_RETURN(const tensorflow::BundleEntryProto entry, GetEntry(name));
+    TFCKPT_ASSIGN_OR_RETURN(const BundleEntryInfo info, Info(name, entry));
+    if (dst->dtype() != info.dtype || !(dst->shape() == info.shape) ||
+        (dst->dtype() != DataType::kString && dst->mutable_data() == nullptr &&
+         dst->byte_size() > 0)) {
+      return InvalidArgumentError("tensor '" + std::string(name) + "' is " +
+                                  std::string(DataTypeName(info.dtype)) + " " +
+                                  info.shape.DebugString() + " but the destination is " +
+                                  dst->DebugString() + (dst->mutable_data() == nullptr ? " (read-only)" : ""));
+    }
+    if (info.partitioned()) {
+      return AssembleInto(name, info, ToRegion(TensorSlice::Full(info.shape.rank()), info.shape), dst);
+    }
+    return ReadEntryInto(name, entry, info, dst);
+  }
+
+  // Streams a tensor's bytes through the checksum without keeping them.
+  Status VerifyEntry(std::string_view name, const tensorflow::BundleEntryProto& entry) const {
+    TFCKPT_ASSIGN_OR_RETURN(const BundleEntryInfo info, Info(name, entry));
+    if (info.partitioned()) return OkStatus();  // the slices are checked as entries
+    if (info.dtype == DataType::kString) {
+      TFCKPT_ASSIGN_OR_RETURN(Tensor t, Tensor::Allocate(info.dtype, info.shape));
+      return ReadEntryInto(name, entry, info, &t);
+    }
+    TFCKPT_ASSIGN_OR_RETURN(const RandomAccessFile* file, Locate(name, info));
+    std::string buffer(std::min(static_cast<size_t>(info.size), kVerifyChunkBytes), '\0');
+    uint32_t crc = 0;
+    for (int64_t done = 0; done < info.size;) {
+      const auto n = static_cast<size_t>(std::min<int64_t>(info.size - done,
+                                                           static_cast<int64_t>(buffer.size())));
+      TFCKPT_RETURN_IF_ERROR(file->Read(static_cast<uint64_t>(info.offset + done), n, buffer.data()));
+      crc = crc32c::Extend(crc, buffer.data(), n);
+      done += static_cast<int64_t>(n);
+    }
+    const uint32_t stored = crc32c::Unmask(entry.crc32c());
+    if (crc != stored) return ChecksumMismatch(*file, name, info, stored, crc);
+    return OkStatus();
+  }
+};
+
+BundleReader::BundleReader(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
+BundleReader::~BundleReader() = default;
+
+StatusOr<std::unique_ptr<BundleReader>> BundleReader::Open(std::string prefix,
+                                                           BundleReaderOptions options) {
+  auto rep = std::make_unique<Rep>();
+  rep->fs = options.file_system != nullptr ? options.file_system : FileSystem::Default();
+  rep->prefix = std::move(prefix);
+  rep->index_path = internal::MetaFilename(rep->prefix);
+  auto file = rep->fs->OpenForRead(rep->index_path);
+  if (!file.ok()) {
+    return file.status().WithContext("cannot open checkpoint " + rep->prefix);
+  }
+  TFCKPT_ASSIGN_OR_RETURN(rep->index, internal::TableReader::Open(*std::move(file)));
+  auto header_value = rep->index->Get(internal::kHeaderEntryKey);
+  if (!header_value.ok()) {
+    if (header_value.status().code() == StatusCode::kNotFound) {
+      return DataLossError(rep->index_path + ": no bundle header (not a TensorFlow V2 checkpoint?)");
+    }
+    return header_value.status();
+  }
+  tensorflow::BundleHeaderProto header;
+  TFCKPT_RETURN_IF_ERROR(internal::ParseHeader(*header_value, rep->index_path, &header));
+  rep->num_shards = header.num_shards();
+  return std::unique_ptr<BundleReader>(new BundleReader(std::move(rep)));
+}
+
+const std::string& BundleReader::prefix() const { return rep_->prefix; }
+int BundleReader::num_shards() const { return rep_->num_shards; }
+
+StatusOr<std::vector<BundleEntryInfo>> BundleReader::ListEntries() const {
+  std::vector<BundleEntryInfo> all;
+  std::set<std::string> slice_keys;
+  std::unique_ptr<internal::TableIterator> it = rep_->index->NewIterator();
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (it->key() == internal::kHeaderEntryKey) continue;
+    tensorflow::BundleEntryProto entry;
+    TFCKPT_RETURN_IF_ERROR(internal::ParseEntry(it->key(), it->value(), rep_->index_path, &entry));
+    TFCKPT_ASSIGN_OR_RETURN(BundleEntryInfo info, rep_->Info(it->key(), entry));
+    for (const TensorSlice& slice : info.slices) {
+      slice_keys.insert(internal::EncodeTensorNameSlice(info.name, slice));
+    }
+    all.push_back(std::move(info));
+  }
+  TFCKPT_RETURN_IF_ERROR(it->status());
+  std::erase_if(all, [&](const BundleEntryInfo& info) { return slice_keys.count(info.name) != 0; });
+  return all;
+}
+
+StatusOr<BundleEntryInfo> BundleReader::GetEntryInfo(std::string_view name) const {
+  TFCKPT_ASSIGN_OR_RETURN(const tensorflow::BundleEntryProto entry, rep_->GetEntry(name));
+  return rep_->Info(name, entry);
+}
+
+bool BundleReader::Contains(std::string_view name) const { return GetEntryInfo(name).ok(); }
+
+StatusOr<BundleEntryInfo> BundleReader::GetSliceEntryInfo(std::string_view name,
+                                                          const TensorSlice& slice) const {
+  TFCKPT_ASSIGN_OR_RETURN(const tensorflow::BundleEntryProto entry,
+                          rep_->GetEntry(internal::EncodeTensorNameSlice(name, slice)));
+  TFCKPT_ASSIGN_OR_RETURN(BundleEntryInfo info, rep_->Info(name, entry));
+  return info;
+}
+
+StatusOr<Tensor> BundleReader::ReadTensor(std::string_view name) const {
+  TFCKPT_ASSIGN_OR_RETURN(const BundleEntryInfo info, GetEntryInfo(name));
+  if (!info.partitioned()) TFCKPT_RETURN_IF_ERROR(rep_->Locate(name, info).status());
+  TFCKPT_ASSIGN_OR_RETURN(Tensor tensor, Tensor::Allocate(info.dtype, info.shape));
+  TFCKPT_RETURN_IF_ERROR(rep_->ReadInto(name, &tensor));
+  return tensor;
+}
+
+Status BundleReader::ReadTensorInto(std::string_view name, Tensor* dst) const {
+  return rep_->ReadInto(name, dst);
+}
+
+StatusOr<Tensor> BundleReader::ReadSlice(std::string_view name, const TensorSlice& slice) const {
+  TFCKPT_ASSIGN_OR_RETURN(const BundleEntryInfo info, GetEntryInfo(name));
+  auto slice_shape = slice.SliceShape(info.shape);
+  if (!slice_shape.ok()) {
+    return slice_shape.status().WithContext(rep_->index_path + ": tensor '" + std::string(name) + "'");
+  }
+  const Region wanted = ToRegion(slice, info.shape);
+  if (!info.partitioned()) TFCKPT_RETURN_IF_ERROR(rep_->Locate(name, info).status());
+  TFCKPT_ASSIGN_OR_RETURN(Tensor result, Tensor::Allocate(info.dtype, *slice_shape));
+  if (info.partitioned()) {
+    TFCKPT_RETURN_IF_ERROR(rep_->AssembleInto(name, info, wanted, &result));
+    return result;
+  }
+  if (slice.Covers(info.shape)) {
+    TFCKPT_RETURN_IF_ERROR(rep_->ReadInto(name, &result));
+    return result;
+  }
+  TFCKPT_ASSIGN_OR_RETURN(Tensor whole, ReadTensor(name));
+  CopyRegion(whole, ToRegion(TensorSlice::Full(info.shape.rank()), info.shape), &result,
+             wanted, wanted);
+  return result;
+}
+
+std::vector<Status> BundleReader::Verify() const {
+  std::vector<Status> problems = rep_->index->VerifyBlocks();
+  std::unique_ptr<internal::TableIterator> it = rep_->index->NewIterator();
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (it->key() == internal::kHeaderEntryKey) continue;
+    tensorflow::BundleEntryProto entry;
+    Status status = internal::ParseEntry(it->key(), it->value(), rep_->index_path, &entry);
+    if (status.ok()) status = rep_->VerifyEntry(DisplayName(it->key()), entry);
+    if (!status.ok()) problems.push_back(status);
+  }
+  if (!it->status().ok()) problems.push_back(it->status());
+  return problems;
+}
+
+}  // namespace tfckpt
