@@ -55,8 +55,9 @@ class BundleWriter {
   Status Add(std::string_view name, const Tensor& tensor);
 
   // Appends one slice of the partitioned tensor `full_name`, whose full
-  // shape is `full_shape`; `slice_tensor` holds the slice's elements. A slice
-  // that covers the whole tensor is stored like Add().
+  // shape is `full_shape`; `slice_tensor` holds the slice's elements. As in
+  // TensorFlow, only a slice whose every extent is full (TensorSlice::Full)
+  // is stored like Add(); explicit extents always make a partitioned entry.
   Status AddSlice(std::string_view full_name, const TensorShape& full_shape,
                   const TensorSlice& slice, const Tensor& slice_tensor);
 
