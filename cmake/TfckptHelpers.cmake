@@ -39,3 +39,38 @@ function(tfckpt_cc_test name)
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
       PROPERTIES ENVIRONMENT "TFCKPT_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
 endfunction()
+
+set(TFCKPT_PYTHON "${PROJECT_SOURCE_DIR}/.venv/bin/python" CACHE FILEPATH
+    "Python with tests/interop/requirements.txt installed (made by `make test`)")
+
+# tfckpt_add_pytests(LABEL label ENV "VAR=value;...")
+# Registers every test_*.py of the current source directory as one CTest
+# test run by TFCKPT_PYTHON. The interpreter is checked when the test runs
+# (the venv may be created after configuring): a missing one is a failure
+# with instructions, never a skip.
+function(tfckpt_add_pytests)
+  cmake_parse_arguments(ARG "" "LABEL" "ENV" ${ARGN})
+  # No ';' in the script: CMake would split the argument there.
+  set(run_pytest [=[
+if [ ! -x "$0" ]
+then
+  echo "TFCKPT_PYTHON=$0 does not exist. Run 'make test', or create it with" >&2
+  echo "  python3 -m venv .venv && .venv/bin/pip install -r tests/interop/requirements.txt" >&2
+  exit 1
+fi
+exec "$0" -m pytest "$@"
+]=])
+  file(GLOB test_files CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/test_*.py)
+  foreach(test_file IN LISTS test_files)
+    get_filename_component(test_name ${test_file} NAME_WE)
+    set(name ${ARG_LABEL}_${test_name})
+    add_test(NAME ${name}
+             COMMAND sh -c "${run_pytest}" ${TFCKPT_PYTHON} ${test_file}
+                     -q -p no:cacheprovider
+             WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR})
+    set_tests_properties(${name} PROPERTIES
+        LABELS "interop"
+        TIMEOUT 900
+        ENVIRONMENT "PYTHONDONTWRITEBYTECODE=1;TF_CPP_MIN_LOG_LEVEL=2;${ARG_ENV}")
+  endforeach()
+endfunction()

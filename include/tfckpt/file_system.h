@@ -62,6 +62,8 @@ class FileSystem {
   // OK when `path` exists, NOT_FOUND when it does not.
   virtual Status Exists(const std::string& path) = 0;
   virtual StatusOr<uint64_t> FileSize(const std::string& path) = 0;
+  // Last modification time, in seconds since the Unix epoch.
+  virtual StatusOr<double> ModificationTime(const std::string& path) = 0;
   // Creates one directory level; OK when it already exists.
   virtual Status CreateDir(const std::string& path) = 0;
   // Persists the directory's entries (renames, creations) with fsync.
@@ -69,6 +71,12 @@ class FileSystem {
   // Names (not paths) of the entries of a directory.
   virtual StatusOr<std::vector<std::string>> ListDir(const std::string& path) = 0;
 };
+
+// Paths in the directory of `pattern` whose names match its last component,
+// a shell glob (* ? [...]), sorted. A pattern without glob characters
+// matches itself when it exists. Only the last component may hold globs.
+StatusOr<std::vector<std::string>> MatchingPaths(FileSystem* fs,
+                                                 const std::string& pattern);
 
 // Directory part of a path: "a/b" for "a/b/c", "." for "c", "/" for "/c".
 std::string DirName(std::string_view path);

@@ -1,6 +1,33 @@
 #include "tfckpt/file_system.h"
 
+#include <fnmatch.h>
+
+#include <algorithm>
+
 namespace tfckpt {
+
+StatusOr<std::vector<std::string>> MatchingPaths(FileSystem* fs,
+                                                 const std::string& pattern) {
+  const std::string base = BaseName(pattern);
+  if (base.find_first_of("*?[") == std::string::npos) {
+    if (fs->Exists(pattern).ok()) return std::vector<std::string>{pattern};
+    return std::vector<std::string>{};
+  }
+  const std::string dir = DirName(pattern);
+  auto names = fs->ListDir(dir);
+  if (!names.ok()) {
+    if (names.status().code() == StatusCode::kNotFound) return std::vector<std::string>{};
+    return names.status();
+  }
+  std::vector<std::string> matches;
+  // Keep the caller's spelling of the directory ("a/b" or "./a/b").
+  const std::string head = pattern.substr(0, pattern.size() - base.size());
+  for (const std::string& name : *names) {
+    if (fnmatch(base.c_str(), name.c_str(), FNM_PERIOD) == 0) matches.push_back(head + name);
+  }
+  std::sort(matches.begin(), matches.end());
+  return matches;
+}
 
 std::string DirName(std::string_view path) {
   const size_t slash = path.rfind('/');

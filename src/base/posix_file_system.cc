@@ -191,6 +191,13 @@ class PosixFileSystem final : public FileSystem {
     return static_cast<uint64_t>(st.st_size);
   }
 
+  StatusOr<double> ModificationTime(const std::string& path) override {
+    struct stat st {};
+    if (stat(path.c_str(), &st) != 0) return IoError(path, errno);
+    return static_cast<double>(st.st_mtim.tv_sec) +
+           static_cast<double>(st.st_mtim.tv_nsec) / 1e9;
+  }
+
   Status CreateDir(const std::string& path) override {
     if (mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) {
       return IoError("create directory " + path, errno);

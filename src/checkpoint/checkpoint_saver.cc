@@ -1,0 +1,194 @@
+#include "tfckpt/checkpoint_saver.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <deque>
+
+#include "tfckpt/bundle_writer.h"
+#include "tfckpt/tensor_slice.h"
+
+namespace tfckpt {
+namespace {
+
+// Suffix of every temporary file tfckpt writes before renaming it into place.
+constexpr std::string_view kTempMarker = ".tempstate";
+
+bool IsStaleTempFile(std::string_view name) {
+  const size_t marker = name.rfind(kTempMarker);
+  if (marker == std::string_view::npos) return false;
+  const std::string_view digits = name.substr(marker + kTempMarker.size());
+  return !digits.empty() && digits.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+}  // namespace
+
+double SystemTime() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+struct CheckpointSaver::Rep {
+  CheckpointSaverOptions options;
+  FileSystem* fs = nullptr;
+  // Tracked checkpoints with their save times, oldest first.
+  std::vector<std::pair<std::string, double>> last;
+  // Checkpoints that left `last` and await the keep-or-delete decision.
+  std::deque<std::pair<std::string, double>> evicted;
+  // Save times after this mark keep an evicted checkpoint forever.
+  double next_keep_time = 0;
+
+  double Now() const { return options.clock(); }
+
+  // Deletes temporary files left in `dir` by a killed save.
+  void CleanStaleTempFiles(const std::string& dir) const {
+    auto names = fs->ListDir(dir);
+    if (!names.ok()) return;
+    for (const std::string& name : *names) {
+      if (IsStaleTempFile(name)) fs->Delete(JoinPath(dir, name)).IgnoreError();
+    }
+  }
+
+  Status WriteBundle(std::vector<SaveEntry> tensors, const std::string& prefix) const {
+    // TensorFlow's Saver writes tensors sorted by name.
+    std::stable_sort(tensors.begin(), tensors.end(),
+                     [](const SaveEntry& a, const SaveEntry& b) { return a.name < b.name; });
+    BundleWriterOptions writer_options;
+    writer_options.file_system = fs;
+    TFCKPT_ASSIGN_OR_RETURN(auto writer, BundleWriter::Create(prefix, writer_options));
+    for (const SaveEntry& entry : tensors) {
+      TFCKPT_ASSIGN_OR_RETURN(std::optional<ShapeAndSlice> slice,
+                              ParseShapeAndSlice(entry.slice_spec));
+      if (slice.has_value()) {
+        TFCKPT_RETURN_IF_ERROR(
+            writer->AddSlice(entry.name, slice->full_shape, slice->slice, entry.tensor));
+      } else {
+        TFCKPT_RETURN_IF_ERROR(writer->Add(entry.name, entry.tensor));
+      }
+    }
+    return writer->Finish();
+  }
+
+  // The tracked list after recording a save of `prefix` at `now`.
+  std::vector<std::pair<std::string, double>> Recorded(const std::string& prefix,
+                                                      double now) const {
+    if (options.max_to_keep == 0) return {};
+    std::vector<std::pair<std::string, double>> next;
+    for (const auto& entry : last) {
+      if (entry.first != prefix) next.push_back(entry);
+    }
+    next.emplace_back(prefix, now);
+    return next;
+  }
+
+  // Decides the fate of one evicted checkpoint per save, as TensorFlow does.
+  void MaybeDeleteOldCheckpoints() {
+    if (evicted.empty()) return;
+    const auto [prefix, saved_at] = evicted.front();
+    evicted.pop_front();
+    if (saved_at > next_keep_time) {
+      next_keep_time += options.keep_checkpoint_every_n_hours * 3600;
+      return;
+    }
+    // Unlike TensorFlow, never delete a checkpoint that was saved again.
+    const bool tracked = std::any_of(last.begin(), last.end(),
+                                     [&](const auto& entry) { return entry.first == prefix; });
+    if (tracked) return;
+    // As in TensorFlow, a failed deletion does not fail the save.
+    RemoveCheckpoint(prefix, options.meta_graph_suffix, fs).IgnoreError();
+  }
+};
+
+CheckpointSaver::CheckpointSaver(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
+CheckpointSaver::~CheckpointSaver() = default;
+
+StatusOr<std::unique_ptr<CheckpointSaver>> CheckpointSaver::Create(
+    CheckpointSaverOptions options) {
+  if (options.max_to_keep < 0) {
+    return InvalidArgumentError("max_to_keep must be >= 0, got " +
+                                std::to_string(options.max_to_keep));
+  }
+  if (!(options.keep_checkpoint_every_n_hours > 0)) {
+    return InvalidArgumentError("keep_checkpoint_every_n_hours must be > 0");
+  }
+  if (options.latest_filename.empty() ||
+      options.latest_filename.find('/') != std::string::npos) {
+    return InvalidArgumentError("'latest_filename' must be a file name without path components, got '" +
+                                options.latest_filename + "'");
+  }
+  auto rep = std::make_unique<Rep>();
+  if (!options.clock) options.clock = SystemTime;
+  rep->fs = options.file_system != nullptr ? options.file_system : FileSystem::Default();
+  rep->options = std::move(options);
+  // TensorFlow keeps the hours in SaverDef's float field, so its rounding
+  // shows in when checkpoints are kept.
+  rep->options.keep_checkpoint_every_n_hours =
+      static_cast<double>(static_cast<float>(rep->options.keep_checkpoint_every_n_hours));
+  rep->next_keep_time = rep->Now() + rep->options.keep_checkpoint_every_n_hours * 3600;
+  return std::unique_ptr<CheckpointSaver>(new CheckpointSaver(std::move(rep)));
+}
+
+StatusOr<std::string> CheckpointSaver::Save(std::vector<SaveEntry> tensors,
+                                            const std::string& save_path,
+                                            SaveOptions save_options) {
+  if (save_path.empty()) return InvalidArgumentError("save_path is empty");
+  std::string prefix = save_path;
+  if (save_options.global_step.has_value()) {
+    char step[32];
+    std::snprintf(step, sizeof(step), rep_->options.pad_step_number ? "-%08lld" : "-%lld",
+                  static_cast<long long>(*save_options.global_step));
+    prefix += step;
+  } else if (BaseName(save_path) == rep_->options.latest_filename) {
+    return InvalidArgumentError("'latest_filename' collides with 'save_path': '" +
+                                rep_->options.latest_filename + "' and '" + save_path + "'");
+  }
+  const std::string save_dir = DirName(save_path);
+  rep_->CleanStaleTempFiles(save_dir);
+  Status written = rep_->WriteBundle(std::move(tensors), prefix);
+  if (!written.ok()) return written.WithContext("saving checkpoint " + prefix);
+  if (!save_options.write_state) return prefix;
+
+  // The state file names the checkpoint only now that its files are durable,
+  // and the in-memory lists change only once the state file is written.
+  std::vector<std::pair<std::string, double>> next = rep_->Recorded(prefix, rep_->Now());
+  std::optional<std::pair<std::string, double>> evicted;
+  // At most one checkpoint leaves the list per save.
+  if (rep_->options.max_to_keep > 0 &&
+      next.size() > static_cast<size_t>(rep_->options.max_to_keep)) {
+    evicted = next.front();
+    next.erase(next.begin());
+  }
+  std::vector<std::string> paths;
+  for (const auto& entry : next) paths.push_back(entry.first);
+  UpdateCheckpointStateOptions state_options;
+  state_options.latest_filename = rep_->options.latest_filename;
+  state_options.save_relative_paths = rep_->options.save_relative_paths;
+  state_options.file_system = rep_->fs;
+  TFCKPT_RETURN_IF_ERROR(UpdateCheckpointState(save_dir, prefix, paths, state_options));
+  rep_->last = std::move(next);
+  if (evicted.has_value()) rep_->evicted.push_back(*std::move(evicted));
+  rep_->MaybeDeleteOldCheckpoints();
+  return prefix;
+}
+
+std::vector<std::string> CheckpointSaver::last_checkpoints() const {
+  std::vector<std::string> paths;
+  for (const auto& entry : rep_->last) paths.push_back(entry.first);
+  return paths;
+}
+
+void CheckpointSaver::SetLastCheckpointsWithTime(
+    std::vector<std::pair<std::string, double>> checkpoints) {
+  rep_->last = std::move(checkpoints);
+}
+
+void CheckpointSaver::RecoverLastCheckpoints(const std::vector<std::string>& prefixes) {
+  std::vector<std::pair<std::string, double>> recovered;
+  for (const std::string& prefix : prefixes) {
+    const std::vector<double> mtime = GetCheckpointMtimes({prefix}, rep_->fs);
+    if (!mtime.empty()) recovered.emplace_back(prefix, mtime.front());
+  }
+  SetLastCheckpointsWithTime(std::move(recovered));
+}
+
+}  // namespace tfckpt
