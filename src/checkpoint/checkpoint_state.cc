@@ -245,7 +245,7 @@ Status RemoveCheckpoint(const std::string& prefix, std::string_view meta_graph_s
   fs = OrDefault(fs);
   Status first_error;
   for (const std::string& pattern : {MetaGraphFilename(prefix, meta_graph_suffix),
-                                     prefix + ".index", prefix + ".data-?????" "-of-?????"}) {
+                                     prefix + ".index", prefix + ".data-?????-of-?????"}) {
     auto paths = MatchingPaths(fs, pattern);
     if (!paths.ok()) {
       if (first_error.ok()) first_error = paths.status();

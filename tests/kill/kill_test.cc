@@ -1,0 +1,110 @@
+// Kills a process that saves checkpoints in a loop at random moments (more
+// than 200 times) and checks after every kill that the state file names a
+// checkpoint that opens, verifies and is internally consistent.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include "tests/testing/testing.h"
+#include "tfckpt/bundle_reader.h"
+#include "tfckpt/checkpoint_state.h"
+
+namespace tfckpt {
+namespace {
+
+using ::tfckpt::testing::TempDir;
+
+pid_t StartChild(const std::string& dir, long first_step, const char* count) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const std::string step = std::to_string(first_step);
+    execl(KILL_CHILD_PATH, KILL_CHILD_PATH, dir.c_str(), step.c_str(), count,
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  return pid;
+}
+
+// The newest checkpoint must be complete: every checksum holds and every
+// tensor carries the same step. Once a save has completed there must always
+// be one, and never an older one than before: returns its step (0 before the
+// first completed save).
+long ExpectLatestIsComplete(const std::string& dir, long previous_step) {
+  auto latest = LatestCheckpoint(dir);
+  EXPECT_TRUE(latest.ok()) << latest.status();
+  if (!latest.ok()) return previous_step;
+  if (!latest->has_value()) {
+    EXPECT_EQ(previous_step, 0) << "the last complete checkpoint was lost";
+    return previous_step;
+  }
+  const std::string& prefix = **latest;
+  const long step = std::stol(prefix.substr(prefix.rfind('-') + 1));
+  EXPECT_GE(step, previous_step) << "the state file went back to an older checkpoint";
+  auto reader = BundleReader::Open(prefix);
+  EXPECT_TRUE(reader.ok()) << reader.status();
+  if (!reader.ok()) return step;
+  const std::vector<Status> problems = (*reader)->Verify();
+  EXPECT_TRUE(problems.empty()) << problems.front();
+  auto small = (*reader)->ReadTensor("small");
+  auto big = (*reader)->ReadTensor("big");
+  auto label = (*reader)->ReadTensor("label");
+  EXPECT_TRUE(small.ok() && big.ok() && label.ok());
+  if (small.ok() && big.ok() && label.ok()) {
+    EXPECT_EQ(small->flat<float>()[0], static_cast<float>(step));
+    EXPECT_EQ(big->flat<float>().back(), static_cast<float>(step));
+    EXPECT_EQ(label->strings()[0], std::to_string(step));
+  }
+  return step;
+}
+
+TEST(KillTest, EveryKillLeavesTheLatestCheckpointLoadable) {
+  TempDir dir;
+  const uint32_t seed = testing::RandomSeed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  std::mt19937 rng(seed);
+  // Kill delays up to a few saves' worth, so kills land in every phase.
+  std::uniform_int_distribution<int> delay_us(0, 40000);
+  constexpr int kKills = 220;
+  int landed_mid_save = 0;
+  long latest_step = 0;
+  for (int i = 0; i < kKills; ++i) {
+    const pid_t pid = StartChild(dir.path(), 1000L * (i + 1), nullptr);
+    ASSERT_GT(pid, 0);
+    std::this_thread::sleep_for(std::chrono::microseconds(delay_us(rng)));
+    kill(pid, SIGKILL);
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "child exited on its own with " << WEXITSTATUS(status);
+    auto names = FileSystem::Default()->ListDir(dir.path());
+    ASSERT_TRUE(names.ok());
+    for (const std::string& name : *names) {
+      if (name.find(".tempstate") != std::string::npos) {
+        ++landed_mid_save;
+        break;
+      }
+    }
+    latest_step = ExpectLatestIsComplete(dir.path(), latest_step);
+    if (HasFailure()) return;
+  }
+  // The kills really interrupted writes, or this test proves nothing.
+  EXPECT_GT(landed_mid_save, 20);
+
+  // A save that completes cleans the stray temporary files.
+  const pid_t pid = StartChild(dir.path(), 1000000, "1");
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  auto names = FileSystem::Default()->ListDir(dir.path());
+  ASSERT_TRUE(names.ok());
+  for (const std::string& name : *names) {
+    EXPECT_EQ(name.find(".tempstate"), std::string::npos) << name;
+  }
+  EXPECT_EQ(ExpectLatestIsComplete(dir.path(), latest_step), 1000000);
+}
+
+}  // namespace
+}  // namespace tfckpt
