@@ -56,8 +56,8 @@ class BundleWriter {
 
   // Appends one slice of the partitioned tensor `full_name`, whose full
   // shape is `full_shape`; `slice_tensor` holds the slice's elements. As in
-  // TensorFlow, only a slice whose every extent is full (TensorSlice::Full)
-  // is stored like Add(); explicit extents always make a partitioned entry.
+  // TensorFlow, a slice that covers the whole tensor (full extents or
+  // explicit ones) is stored like Add().
   Status AddSlice(std::string_view full_name, const TensorShape& full_shape,
                   const TensorSlice& slice, const Tensor& slice_tensor);
 

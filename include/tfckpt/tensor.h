@@ -107,8 +107,8 @@ class Tensor {
   std::shared_ptr<std::vector<std::string>> strings_;
 };
 
-// Bytes that `shape` elements of `dtype` occupy, with overflow and limit
-// checks. INVALID_ARGUMENT for types without a fixed size.
+// Bytes that `shape` elements of `dtype` occupy. RESOURCE_EXHAUSTED when
+// that overflows int64; INVALID_ARGUMENT for types without a fixed size.
 StatusOr<size_t> TensorByteSize(DataType dtype, const TensorShape& shape);
 
 }  // namespace tfckpt

@@ -43,6 +43,11 @@ class PosixRandomAccessFile final : public RandomAccessFile {
   PosixRandomAccessFile& operator=(const PosixRandomAccessFile&) = delete;
 
   Status Read(uint64_t offset, size_t n, char* dst) const override {
+    if (offset > size_ || n > size_ - offset) {
+      return OutOfRangeError(path_ + ": read of " + std::to_string(n) + " bytes at offset " +
+                             std::to_string(offset) + " runs past the end of the " +
+                             std::to_string(size_) + "-byte file");
+    }
     uint64_t position = offset;
     while (n > 0) {
       // Linux transfers at most ~2 GiB per call.

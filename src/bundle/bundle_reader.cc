@@ -98,9 +98,21 @@ std::string DisplayName(std::string_view key) {
   return std::string(key);
 }
 
+// Partitioned variables have a handful of slices; overlap checks are
+// quadratic, so absurd counts are refused.
+constexpr size_t kMaxSlicesPerTensor = 4096;
+
 }  // namespace
 
 struct BundleReader::Rep {
+  // One stored slice of a partitioned tensor, with its data entry.
+  struct StoredSlice {
+    TensorSlice slice;
+    Region region;
+    tensorflow::BundleEntryProto entry;
+    BundleEntryInfo info;
+  };
+
   std::string prefix;
   FileSystem* fs = nullptr;
   std::unique_ptr<internal::TableReader> index;
@@ -112,6 +124,10 @@ struct BundleReader::Rep {
   mutable std::map<int32_t, std::unique_ptr<RandomAccessFile>> data_files;
 
   StatusOr<tensorflow::BundleEntryProto> GetEntry(std::string_view key) const {
+    // The empty key holds the header, not a tensor.
+    if (key == internal::kHeaderEntryKey) {
+      return NotFoundError(index_path + ": no tensor named '' (the empty name is reserved)");
+    }
     auto value = index->Get(key);
     if (!value.ok()) {
       if (value.status().code() == StatusCode::kNotFound) {
@@ -219,30 +235,52 @@ struct BundleReader::Rep {
     return info;
   }
 
-  // Fills `dst` (holding `wanted` of tensor `name`) from stored slices.
-  Status AssembleInto(std::string_view name, const BundleEntryInfo& full,
-                      const Region& wanted, Tensor* dst) const {
+  // Every stored slice of partitioned tensor `name`, each checked against
+  // the full entry and its data file, with no two overlapping. Nothing is
+  // allocated for the tensor before this passes.
+  StatusOr<std::vector<StoredSlice>> StoredSlices(std::string_view name,
+                                                  const BundleEntryInfo& full) const {
+    const std::string where = index_path + ": tensor '" + std::string(name) + "'";
+    if (full.slices.size() > kMaxSlicesPerTensor) {
+      return ResourceExhaustedError(where + " has " + std::to_string(full.slices.size()) +
+                                    " slices; at most " + std::to_string(kMaxSlicesPerTensor) +
+                                    " are supported");
+    }
+    std::vector<StoredSlice> pieces;
+    for (const TensorSlice& slice : full.slices) {
+      StoredSlice piece{slice, ToRegion(slice, full.shape), {}, {}};
+      auto entry = GetEntry(internal::EncodeTensorNameSlice(name, slice));
+      if (!entry.ok()) {
+        if (entry.status().code() != StatusCode::kNotFound) return entry.status();
+        return DataLossError(where + ": slice " + slice.DebugString() +
+                             " is listed but its data entry is missing");
+      }
+      piece.entry = *std::move(entry);
+      TFCKPT_ASSIGN_OR_RETURN(piece.info, Info(name, piece.entry));
+      TFCKPT_ASSIGN_OR_RETURN(const TensorShape slice_shape, slice.SliceShape(full.shape));
+      if (piece.info.dtype != full.dtype || !(piece.info.shape == slice_shape) ||
+          piece.info.partitioned()) {
+        return DataLossError(where + ": slice " + slice.DebugString() +
+                             " does not match the tensor's dtype or shape");
+      }
+      TFCKPT_RETURN_IF_ERROR(Locate(name, piece.info).status());
+      for (const StoredSlice& earlier : pieces) {
+        if (Intersect(earlier.region, piece.region).has_value()) {
+          return DataLossError(where + ": slices " + earlier.slice.DebugString() + " and " +
+                               slice.DebugString() + " overlap");
+        }
+      }
+      pieces.push_back(std::move(piece));
+    }
+    return pieces;
+  }
+
+  // NOT_FOUND unless the (non-overlapping) pieces cover all of `wanted`.
+  Status CheckCovered(std::string_view name, const std::vector<StoredSlice>& pieces,
+                      const Region& wanted) const {
     int64_t covered = 0;
-    for (const TensorSlice& stored_slice : full.slices) {
-      const Region stored = ToRegion(stored_slice, full.shape);
-      const std::optional<Region> common = Intersect(stored, wanted);
-      if (!common.has_value()) continue;
-      const std::string key = internal::EncodeTensorNameSlice(name, stored_slice);
-      TFCKPT_ASSIGN_OR_RETURN(const tensorflow::BundleEntryProto entry, GetEntry(key));
-      TFCKPT_ASSIGN_OR_RETURN(BundleEntryInfo info, Info(name, entry));
-      TFCKPT_ASSIGN_OR_RETURN(const TensorShape stored_shape, stored_slice.SliceShape(full.shape));
-      if (info.dtype != full.dtype || !(info.shape == stored_shape) || info.partitioned()) {
-        return DataLossError(index_path + ": slice " + stored_slice.DebugString() +
-                             " of tensor '" + std::string(name) +
-                             "' does not match the tensor's dtype or shape");
-      }
-      if (stored.length == wanted.length && stored.start == wanted.start) {
-        return ReadEntryInto(name, entry, info, dst);
-      }
-      TFCKPT_ASSIGN_OR_RETURN(Tensor piece, Tensor::Allocate(info.dtype, info.shape));
-      TFCKPT_RETURN_IF_ERROR(ReadEntryInto(name, entry, info, &piece));
-      CopyRegion(piece, stored, dst, wanted, *common);
-      covered += common->num_elements();
+    for (const StoredSlice& piece : pieces) {
+      if (auto common = Intersect(piece.region, wanted)) covered += common->num_elements();
     }
     if (covered != wanted.num_elements()) {
       return NotFoundError(index_path + ": the stored slices of tensor '" + std::string(name) +
@@ -251,32 +289,59 @@ struct BundleReader::Rep {
     return OkStatus();
   }
 
-  Status ReadInto(std::string_view name, Tensor* dst) const {
+  // Fills `dst` (holding `wanted`, which the pieces cover) from the pieces.
+  Status AssembleInto(std::string_view name, const std::vector<StoredSlice>& pieces,
+                      const Region& wanted, Tensor* dst) const {
+    for (const StoredSlice& piece : pieces) {
+      const std::optional<Region> common = Intersect(piece.region, wanted);
+      if (!common.has_value()) continue;
+      if (piece.region.length == wanted.length && piece.region.start == wanted.start) {
+        return ReadEntryInto(name, piece.entry, piece.info, dst);
+      }
+      TFCKPT_ASSIGN_OR_RETURN(Tensor part, Tensor::Allocate(piece.info.dtype, piece.info.shape));
+      TFCKPT_RETURN_IF_ERROR(ReadEntryInto(name, piece.entry, piece.info, &part));
+      CopyRegion(part, piece.region, dst, wanted, *common);
+    }
+    return OkStatus();
+  }
+
+  // Reads region `wanted` of tensor `name` into `dst` (allocated when it has
+  // no dtype yet, after every check passed).
+  Status ReadRegion(std::string_view name, const Region& wanted, const TensorShape& shape,
+                    Tensor* dst) const {
     TFCKPT_ASSIGN_OR_RETURN(const tensorflow::BundleEntryProto entry, GetEntry(name));
     TFCKPT_ASSIGN_OR_RETURN(const BundleEntryInfo info, Info(name, entry));
-    if (dst->dtype() != info.dtype || !(dst->shape() == info.shape) ||
-        (dst->dtype() != DataType::kString && dst->mutable_data() == nullptr &&
-         dst->byte_size() > 0)) {
-      return InvalidArgumentError("tensor '" + std::string(name) + "' is " +
-                                  std::string(DataTypeName(info.dtype)) + " " +
-                                  info.shape.DebugString() + " but the destination is " +
-                                  dst->DebugString() + (dst->mutable_data() == nullptr ? " (read-only)" : ""));
-    }
+    const Region whole = ToRegion(TensorSlice::Full(info.shape.rank()), info.shape);
+    const bool is_whole = wanted.start == whole.start && wanted.length == whole.length;
+    std::vector<StoredSlice> pieces;
     if (info.partitioned()) {
-      return AssembleInto(name, info, ToRegion(TensorSlice::Full(info.shape.rank()), info.shape), dst);
+      TFCKPT_ASSIGN_OR_RETURN(pieces, StoredSlices(name, info));
+      TFCKPT_RETURN_IF_ERROR(CheckCovered(name, pieces, wanted));
+    } else {
+      TFCKPT_RETURN_IF_ERROR(Locate(name, info).status());
     }
-    return ReadEntryInto(name, entry, info, dst);
+    if (dst->dtype() == DataType::kInvalid) {
+      TFCKPT_ASSIGN_OR_RETURN(*dst, Tensor::Allocate(info.dtype, shape));
+    }
+    if (info.partitioned()) return AssembleInto(name, pieces, wanted, dst);
+    if (is_whole) return ReadEntryInto(name, entry, info, dst);
+    TFCKPT_ASSIGN_OR_RETURN(Tensor full, Tensor::Allocate(info.dtype, info.shape));
+    TFCKPT_RETURN_IF_ERROR(ReadEntryInto(name, entry, info, &full));
+    CopyRegion(full, whole, dst, wanted, wanted);
+    return OkStatus();
   }
 
   // Streams a tensor's bytes through the checksum without keeping them.
   Status VerifyEntry(std::string_view name, const tensorflow::BundleEntryProto& entry) const {
     TFCKPT_ASSIGN_OR_RETURN(const BundleEntryInfo info, Info(name, entry));
-    if (info.partitioned()) return OkStatus();  // the slices are checked as entries
+    // A partitioned entry's slices must be consistent; their bytes are
+    // checked as entries of their own.
+    if (info.partitioned()) return StoredSlices(name, info).status();
+    TFCKPT_ASSIGN_OR_RETURN(const RandomAccessFile* file, Locate(name, info));
     if (info.dtype == DataType::kString) {
       TFCKPT_ASSIGN_OR_RETURN(Tensor t, Tensor::Allocate(info.dtype, info.shape));
       return ReadEntryInto(name, entry, info, &t);
     }
-    TFCKPT_ASSIGN_OR_RETURN(const RandomAccessFile* file, Locate(name, info));
     std::string buffer(std::min(static_cast<size_t>(info.size), kVerifyChunkBytes), '\0');
     uint32_t crc = 0;
     for (int64_t done = 0; done < info.size;) {
@@ -358,14 +423,24 @@ StatusOr<BundleEntryInfo> BundleReader::GetSliceEntryInfo(std::string_view name,
 
 StatusOr<Tensor> BundleReader::ReadTensor(std::string_view name) const {
   TFCKPT_ASSIGN_OR_RETURN(const BundleEntryInfo info, GetEntryInfo(name));
-  if (!info.partitioned()) TFCKPT_RETURN_IF_ERROR(rep_->Locate(name, info).status());
-  TFCKPT_ASSIGN_OR_RETURN(Tensor tensor, Tensor::Allocate(info.dtype, info.shape));
-  TFCKPT_RETURN_IF_ERROR(rep_->ReadInto(name, &tensor));
+  Tensor tensor;
+  TFCKPT_RETURN_IF_ERROR(rep_->ReadRegion(
+      name, ToRegion(TensorSlice::Full(info.shape.rank()), info.shape), info.shape, &tensor));
   return tensor;
 }
 
 Status BundleReader::ReadTensorInto(std::string_view name, Tensor* dst) const {
-  return rep_->ReadInto(name, dst);
+  TFCKPT_ASSIGN_OR_RETURN(const BundleEntryInfo info, GetEntryInfo(name));
+  const bool writable = dst->dtype() == DataType::kString || dst->mutable_data() != nullptr ||
+                        dst->byte_size() == 0;
+  if (dst->dtype() != info.dtype || !(dst->shape() == info.shape) || !writable) {
+    return InvalidArgumentError("tensor '" + std::string(name) + "' is " +
+                                std::string(DataTypeName(info.dtype)) + " " +
+                                info.shape.DebugString() + " but the destination is " +
+                                dst->DebugString() + (writable ? "" : " (read-only)"));
+  }
+  return rep_->ReadRegion(name, ToRegion(TensorSlice::Full(info.shape.rank()), info.shape),
+                          info.shape, dst);
 }
 
 StatusOr<Tensor> BundleReader::ReadSlice(std::string_view name, const TensorSlice& slice) const {
@@ -374,30 +449,30 @@ StatusOr<Tensor> BundleReader::ReadSlice(std::string_view name, const TensorSlic
   if (!slice_shape.ok()) {
     return slice_shape.status().WithContext(rep_->index_path + ": tensor '" + std::string(name) + "'");
   }
-  const Region wanted = ToRegion(slice, info.shape);
-  if (!info.partitioned()) TFCKPT_RETURN_IF_ERROR(rep_->Locate(name, info).status());
-  TFCKPT_ASSIGN_OR_RETURN(Tensor result, Tensor::Allocate(info.dtype, *slice_shape));
-  if (info.partitioned()) {
-    TFCKPT_RETURN_IF_ERROR(rep_->AssembleInto(name, info, wanted, &result));
-    return result;
-  }
-  if (slice.Covers(info.shape)) {
-    TFCKPT_RETURN_IF_ERROR(rep_->ReadInto(name, &result));
-    return result;
-  }
-  TFCKPT_ASSIGN_OR_RETURN(Tensor whole, ReadTensor(name));
-  CopyRegion(whole, ToRegion(TensorSlice::Full(info.shape.rank()), info.shape), &result,
-             wanted, wanted);
+  Tensor result;
+  TFCKPT_RETURN_IF_ERROR(rep_->ReadRegion(name, ToRegion(slice, info.shape), *slice_shape, &result));
   return result;
 }
 
 std::vector<Status> BundleReader::Verify() const {
   std::vector<Status> problems = rep_->index->VerifyBlocks();
+  // A missing or unreadable data file is one problem, not one per tensor.
+  std::set<int32_t> unreadable_shards;
   std::unique_ptr<internal::TableIterator> it = rep_->index->NewIterator();
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     if (it->key() == internal::kHeaderEntryKey) continue;
     tensorflow::BundleEntryProto entry;
     Status status = internal::ParseEntry(it->key(), it->value(), rep_->index_path, &entry);
+    const bool stored_here = status.ok() && entry.slices_size() == 0 &&
+                             entry.shard_id() < rep_->num_shards;
+    if (stored_here && unreadable_shards.count(entry.shard_id()) != 0) continue;
+    if (stored_here) {
+      if (Status opened = rep_->DataFile(entry.shard_id()).status(); !opened.ok()) {
+        unreadable_shards.insert(entry.shard_id());
+        problems.push_back(opened);
+        continue;
+      }
+    }
     if (status.ok()) status = rep_->VerifyEntry(DisplayName(it->key()), entry);
     if (!status.ok()) problems.push_back(status);
   }

@@ -97,7 +97,7 @@ Status BundleWriter::Add(std::string_view name, const Tensor& tensor) {
   if (rep_->finished) return FailedPreconditionError("bundle " + rep_->prefix + ": Add after Finish");
   TFCKPT_RETURN_IF_ERROR(rep_->status);
   if (name.empty()) {
-    return InvalidArgumentError("bundle " + rep_->prefix + ": tensor name is empty");
+    return rep_->Fail(InvalidArgumentError("bundle " + rep_->prefix + ": tensor name is empty"));
   }
   return rep_->Fail(rep_->AddEntry(std::string(name), tensor));
 }
@@ -110,20 +110,21 @@ Status BundleWriter::AddSlice(std::string_view full_name, const TensorShape& ful
   TFCKPT_RETURN_IF_ERROR(rep_->status);
   const std::string name(full_name);
   if (name.empty()) {
-    return InvalidArgumentError("bundle " + rep_->prefix + ": tensor name is empty");
+    return rep_->Fail(InvalidArgumentError("bundle " + rep_->prefix + ": tensor name is empty"));
   }
   auto slice_shape = slice.SliceShape(full_shape);
   if (!slice_shape.ok()) {
-    return slice_shape.status().WithContext("bundle " + rep_->prefix + ": tensor '" + name + "'");
+    return rep_->Fail(
+        slice_shape.status().WithContext("bundle " + rep_->prefix + ": tensor '" + name + "'"));
   }
   if (!(*slice_shape == slice_tensor.shape())) {
-    return InvalidArgumentError("bundle " + rep_->prefix + ": slice " + slice.DebugString() +
-                                " of tensor '" + name + "' has shape " +
-                                slice_shape->DebugString() + " but the given tensor is " +
-                                slice_tensor.shape().DebugString());
+    return rep_->Fail(InvalidArgumentError(
+        "bundle " + rep_->prefix + ": slice " + slice.DebugString() + " of tensor '" + name +
+        "' has shape " + slice_shape->DebugString() + " but the given tensor is " +
+        slice_tensor.shape().DebugString()));
   }
-  // A slice with every extent full is the whole tensor.
-  if (slice.IsFull()) return Add(name, slice_tensor);
+  // As in TensorFlow, a slice covering the whole tensor is stored plainly.
+  if (slice.Covers(full_shape)) return Add(name, slice_tensor);
 
   auto it = rep_->entries.find(name);
   if (it == rep_->entries.end()) {

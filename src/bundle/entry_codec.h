@@ -32,7 +32,8 @@ Status DecodeTensorNameSlice(std::string_view key, std::string* name,
 Status ParseHeader(std::string_view value, const std::string& file,
                    tensorflow::BundleHeaderProto* header);
 
-// Parses and validates an entry value (dtype, shape, offsets, slices).
+// Parses an entry value and checks its dtype and that shard, offset and size
+// are non-negative and do not overflow; EntryInfo() checks shape and slices.
 Status ParseEntry(std::string_view key, std::string_view value,
                   const std::string& file, tensorflow::BundleEntryProto* entry);
 
