@@ -133,9 +133,14 @@ Status BundleWriter::AddSlice(std::string_view full_name, const TensorShape& ful
     internal::ShapeToProto(full_shape, full_entry.mutable_shape());
     it = rep_->entries.emplace(name, std::move(full_entry)).first;
   } else {
-    auto existing = internal::EntryInfo(name, it->second);
-    if (it->second.slices_size() == 0 || !existing.ok() ||
-        existing->dtype != slice_tensor.dtype() || !(existing->shape == full_shape)) {
+    // Compare the proto fields directly: converting the entry would convert
+    // every slice added so far, making many slices quadratic.
+    const tensorflow::BundleEntryProto& existing = it->second;
+    tensorflow::TensorShapeProto shape_proto;
+    internal::ShapeToProto(full_shape, &shape_proto);
+    if (existing.slices_size() == 0 ||
+        existing.dtype() != static_cast<tensorflow::DataType>(slice_tensor.dtype()) ||
+        existing.shape().SerializeAsString() != shape_proto.SerializeAsString()) {
       return rep_->Fail(InvalidArgumentError(
           "bundle " + rep_->prefix + ": slice of tensor '" + name +
           "' conflicts with an earlier entry of that name (different dtype or shape, "

@@ -31,6 +31,7 @@ struct CpOptions {
 struct StoredItem {
   int32_t shard_id;
   int64_t offset;
+  int64_t size;
   const BundleEntryInfo* entry;
   std::optional<TensorSlice> slice;
 };
@@ -40,19 +41,23 @@ StatusOr<std::vector<StoredItem>> ItemsInDataOrder(
   std::vector<StoredItem> items;
   for (const BundleEntryInfo& entry : entries) {
     if (!entry.partitioned()) {
-      items.push_back({entry.shard_id, entry.offset, &entry, std::nullopt});
+      items.push_back({entry.shard_id, entry.offset, entry.size, &entry, std::nullopt});
       continue;
     }
     for (const TensorSlice& slice : entry.slices) {
       TFCKPT_ASSIGN_OR_RETURN(BundleEntryInfo stored,
                               reader.GetSliceEntryInfo(entry.name, slice));
-      items.push_back({stored.shard_id, stored.offset, &entry, slice});
+      items.push_back({stored.shard_id, stored.offset, stored.size, &entry, slice});
     }
   }
-  // Stable: empty tensors share an offset and keep their key order.
+  // Stable: empty tensors at one offset keep their key order (any order
+  // among them gives the same bytes).
   std::stable_sort(
       items.begin(), items.end(), [](const StoredItem& a, const StoredItem& b) {
-        return std::tie(a.shard_id, a.offset) < std::tie(b.shard_id, b.offset);
+        // An empty tensor shares its offset with whatever was added after
+        // it, so at equal offsets the empty one came first.
+        const bool a_empty = a.size == 0, b_empty = b.size == 0;
+        return std::tie(a.shard_id, a.offset, b_empty) < std::tie(b.shard_id, b.offset, a_empty);
       });
   return items;
 }
