@@ -93,6 +93,10 @@ class CheckpointSaver {
     std::optional<int64_t> global_step;
     // false: only write the checkpoint; no state file, no retention.
     bool write_state = true;
+    // When set, writes the checkpoint at the given prefix instead of the
+    // tensors (the graph-level Saver runs its save ops here); naming, state
+    // and retention are unchanged.
+    std::function<Status(const std::string& prefix)> write = nullptr;
   };
 
   // Writes the tensors (in name order, as TensorFlow's Saver does) to the

@@ -92,7 +92,7 @@ struct CheckpointSaver::Rep {
     }
     // Unlike TensorFlow, never delete a checkpoint that was saved again.
     const bool tracked = std::any_of(last.begin(), last.end(),
-                                     [&](const auto& entry) { return entry.first == prefix; });
+                                     [&p = prefix](const auto& entry) { return entry.first == p; });
     if (tracked) return;
     // As in TensorFlow, a failed deletion does not fail the save.
     RemoveCheckpoint(prefix, options.meta_graph_suffix, fs).IgnoreError();
@@ -144,7 +144,8 @@ StatusOr<std::string> CheckpointSaver::Save(std::vector<SaveEntry> tensors,
   }
   const std::string save_dir = DirName(save_path);
   rep_->CleanStaleTempFiles(save_dir);
-  Status written = rep_->WriteBundle(std::move(tensors), prefix);
+  Status written = save_options.write ? save_options.write(prefix)
+                                      : rep_->WriteBundle(std::move(tensors), prefix);
   if (!written.ok()) return written.WithContext("saving checkpoint " + prefix);
   if (!save_options.write_state) return prefix;
 

@@ -58,7 +58,22 @@ Status ParseProto(std::string_view bytes, std::string_view what,
   parser.SetRecursionLimit(options.recursion_limit);
   google::protobuf::io::ArrayInputStream input(bytes.data(),
                                                static_cast<int>(bytes.size()));
-  if (parser.Parse(&input, message)) return OkStatus();
+  if (parser.Parse(&input, message)) {
+    // The text parser accepts invalid UTF-8 in string fields (it only logs);
+    // the binary parser, TF's Python reader and our own exported files do
+    // not, so reject it here too.
+    std::string binary;
+    std::unique_ptr<google::protobuf::Message> check(message->New());
+    if (message->SerializeToString(&binary) && binary.size() <= INT_MAX) {
+      google::protobuf::io::CodedInputStream coded(
+          reinterpret_cast<const uint8_t*>(binary.data()), static_cast<int>(binary.size()));
+      coded.SetRecursionLimit(options.recursion_limit);
+      if (check->ParseFromCodedStream(&coded)) return OkStatus();
+    }
+    message->Clear();
+    return DataLossError("Cannot parse file " + std::string(what) +
+                         ": a string field holds invalid UTF-8");
+  }
   message->Clear();
   return DataLossError("Cannot parse file " + std::string(what) +
                        ": neither a binary " + message->GetTypeName() +

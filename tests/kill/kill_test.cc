@@ -66,8 +66,19 @@ TEST(KillTest, EveryKillLeavesTheLatestCheckpointLoadable) {
   const uint32_t seed = testing::RandomSeed();
   SCOPED_TRACE("seed " + std::to_string(seed));
   std::mt19937 rng(seed);
-  // Kill delays up to a few saves' worth, so kills land in every phase.
-  std::uniform_int_distribution<int> delay_us(0, 40000);
+  // Kill delays span start-up plus a few saves, timed on this machine now,
+  // so kills land in every phase however loaded the machine is.
+  const auto start = std::chrono::steady_clock::now();
+  {
+    TempDir calibration;
+    const pid_t pid = StartChild(calibration.path(), 1, "3");
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  }
+  const auto three_saves = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - start);
+  std::uniform_int_distribution<int64_t> delay_us(0, three_saves.count());
   constexpr int kKills = 220;
   int landed_mid_save = 0;
   long latest_step = 0;

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "tfckpt/bundle_reader.h"
+#include "tfckpt/checkpoint_reader.h"
 #include "tfckpt/status.h"
 #include "tfckpt/statusor.h"
 
@@ -34,15 +35,22 @@ void AddVerifyCommand(CLI::App& app, Action* action);
 void AddCpCommand(CLI::App& app, Action* action);
 void AddLatestCommand(CLI::App& app, Action* action);
 void AddGraphCommand(CLI::App& app, Action* action);
+void AddConvertCommand(CLI::App& app, Action* action);
+void AddSavedModelCommand(CLI::App& app, Action* action);
+// `ls --tree [--json]`: the object tree of a TF2 checkpoint.
+int RunTree(const std::string& path, bool json);
+void AddRunCommand(CLI::App& app, Action* action);
 
 // Help text of every argument that names a checkpoint.
 inline constexpr const char* kCheckpointArgHelp =
-    "Checkpoint prefix (the path of PREFIX.index without \".index\"), or a "
+    "Checkpoint prefix (the path of PREFIX.index without \".index\"; for a V1 "
+    "checkpoint its file or a pattern such as model.ckpt-?????-of-00002), or a "
     "directory, meaning the latest checkpoint its `checkpoint` file records";
 
 // Opens the checkpoint `path` names: a prefix, or a directory whose
-// `checkpoint` state file names the latest checkpoint.
-StatusOr<std::unique_ptr<BundleReader>> OpenCheckpoint(const std::string& path);
+// `checkpoint` state file names the latest checkpoint. V2 bundles and V1
+// checkpoints (a file or a sharded pattern) are both accepted.
+StatusOr<std::unique_ptr<CheckpointReader>> OpenCheckpoint(const std::string& path);
 
 // Prints one line "tfckpt: <status>" to stderr; returns kExitFailure.
 inline int Fail(const Status& status) {

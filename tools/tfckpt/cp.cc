@@ -13,6 +13,7 @@
 
 #include "tfckpt/bundle_reader.h"
 #include "tfckpt/bundle_writer.h"
+#include "tfckpt/checkpoint_reader.h"
 #include "tfckpt/status.h"
 #include "tfckpt/statusor.h"
 #include "tfckpt/tensor.h"
@@ -37,7 +38,7 @@ struct StoredItem {
 };
 
 StatusOr<std::vector<StoredItem>> ItemsInDataOrder(
-    const BundleReader& reader, const std::vector<BundleEntryInfo>& entries) {
+    const CheckpointReader& reader, const std::vector<BundleEntryInfo>& entries) {
   std::vector<StoredItem> items;
   for (const BundleEntryInfo& entry : entries) {
     if (!entry.partitioned()) {

@@ -19,7 +19,7 @@
 #include <system_error>
 #include <vector>
 
-#include "tfckpt/bundle_reader.h"
+#include "tfckpt/checkpoint_reader.h"
 #include "tfckpt/dtype.h"
 #include "tfckpt/status.h"
 #include "tfckpt/statusor.h"

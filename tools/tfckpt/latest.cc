@@ -25,11 +25,11 @@ StatusOr<std::string> Latest(const std::string& dir) {
 
 }  // namespace
 
-StatusOr<std::unique_ptr<BundleReader>> OpenCheckpoint(const std::string& path) {
+StatusOr<std::unique_ptr<CheckpointReader>> OpenCheckpoint(const std::string& path) {
   std::error_code error;
-  if (!std::filesystem::is_directory(path, error)) return BundleReader::Open(path);
+  if (!std::filesystem::is_directory(path, error)) return CheckpointReader::Open(path);
   TFCKPT_ASSIGN_OR_RETURN(std::string prefix, Latest(path));
-  return BundleReader::Open(prefix);
+  return CheckpointReader::Open(prefix);
 }
 
 void AddLatestCommand(CLI::App& app, Action* action) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tfckpt/bundle_reader.h"
+#include "tfckpt/checkpoint_reader.h"
 #include "tfckpt/dtype.h"
 #include "tfckpt/status.h"
 #include "tfckpt/statusor.h"
@@ -20,6 +21,7 @@ namespace {
 struct LsOptions {
   std::string prefix;
   bool json = false;
+  bool tree = false;
 };
 
 struct Row {
@@ -31,7 +33,7 @@ struct Row {
 
 // Bytes the tensor occupies in the data files; for a partitioned tensor, the
 // sum over its stored slices.
-StatusOr<int64_t> StoredBytes(const BundleReader& reader,
+StatusOr<int64_t> StoredBytes(const CheckpointReader& reader,
                               const BundleEntryInfo& entry) {
   if (!entry.partitioned()) return entry.size;
   int64_t total = 0;
@@ -82,6 +84,7 @@ void PrintJson(const std::vector<BundleEntryInfo>& entries) {
 }
 
 int RunLs(const LsOptions& opts) {
+  if (opts.tree) return RunTree(opts.prefix, opts.json);
   auto reader = OpenCheckpoint(opts.prefix);
   if (!reader.ok()) return Fail(reader.status());
   auto entries = (*reader)->ListEntries();
@@ -116,6 +119,9 @@ void AddLsCommand(CLI::App& app, Action* action) {
       ->required();
   cmd->add_flag("--json", opts->json,
                 R"(Print a JSON array of {"name", "dtype", "shape"})");
+  cmd->add_flag("--tree", opts->tree,
+                "TF2 checkpoints: print the object tree (with --json: its nodes, "
+                "children, attributes and slot variables)");
   cmd->callback([opts, action] { *action = [opts] { return RunLs(*opts); }; });
 }
 

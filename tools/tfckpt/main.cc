@@ -25,6 +25,9 @@ int main(int argc, char** argv) {
   tfckpt::cli::AddCpCommand(app, &action);
   tfckpt::cli::AddLatestCommand(app, &action);
   tfckpt::cli::AddGraphCommand(app, &action);
+  tfckpt::cli::AddConvertCommand(app, &action);
+  tfckpt::cli::AddSavedModelCommand(app, &action);
+  tfckpt::cli::AddRunCommand(app, &action);
 
   try {
     app.parse(argc, argv);

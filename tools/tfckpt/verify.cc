@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "tfckpt/bundle_reader.h"
+#include "tfckpt/checkpoint_reader.h"
 #include "tfckpt/status.h"
 #include "tools/tfckpt/cli.h"
 

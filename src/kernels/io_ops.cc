@@ -1,0 +1,224 @@
+// Checkpoint I/O kernels (SaveV2, RestoreV2, MergeV2Checkpoints) and the
+// string ops the Saver's graph uses (ShardedFilename, StringJoin). The only
+// kernels that use the bundle layer.
+#include <cstdio>
+
+#include "src/kernels/kernel_util.h"
+#include "src/kernels/kernels.h"
+#include "tfckpt/bundle_reader.h"
+#include "tfckpt/bundle_writer.h"
+#include "tfckpt/checkpoint_state.h"
+#include "tfckpt/tensor_slice.h"
+
+namespace tfckpt::internal {
+namespace {
+
+using Fn = FunctionKernel::Fn;
+
+StatusOr<std::string> StringScalar(const OpKernelContext* ctx, int i,
+                                   const std::string& what) {
+  const Tensor& t = ctx->input(i);
+  if (t.dtype() != DataType::kString || t.num_elements() != 1) {
+    return InvalidArg(ctx, what + " must be a string scalar, got " +
+                               t.DebugString());
+  }
+  return t.strings()[0];
+}
+
+StatusOr<std::vector<std::string>> StringVector(const OpKernelContext* ctx,
+                                                int i, const std::string& what,
+                                                size_t expected) {
+  const Tensor& t = ctx->input(i);
+  if (t.dtype() != DataType::kString || t.shape().rank() != 1 ||
+      static_cast<size_t>(t.num_elements()) != expected) {
+    return InvalidArg(ctx, what + " must be a string vector of " +
+                               std::to_string(expected) + " elements, got " +
+                               t.DebugString());
+  }
+  return t.strings();
+}
+
+StatusOr<Fn> MakeSaveV2(const Node&) {
+  return Fn([](OpKernelContext* ctx) -> Status {
+    if (ctx->num_inputs() < 3) return InvalidArg(ctx, "SaveV2 needs 3 inputs");
+    const size_t n = static_cast<size_t>(ctx->num_inputs() - 3);
+    TFCKPT_ASSIGN_OR_RETURN(std::string prefix, StringScalar(ctx, 0, "prefix"));
+    TFCKPT_ASSIGN_OR_RETURN(auto names,
+                            StringVector(ctx, 1, "tensor_names", n));
+    TFCKPT_ASSIGN_OR_RETURN(auto slices,
+                            StringVector(ctx, 2, "shape_and_slices", n));
+    BundleWriterOptions options;
+    options.file_system = ctx->file_system();
+    TFCKPT_ASSIGN_OR_RETURN(auto writer, BundleWriter::Create(prefix, options));
+    for (size_t i = 0; i < n; ++i) {
+      const Tensor& t = ctx->input(static_cast<int>(i + 3));
+      TFCKPT_ASSIGN_OR_RETURN(std::optional<ShapeAndSlice> slice,
+                              ParseShapeAndSlice(slices[i]));
+      if (slice.has_value()) {
+        TFCKPT_RETURN_IF_ERROR(
+            writer->AddSlice(names[i], slice->full_shape, slice->slice, t));
+      } else {
+        TFCKPT_RETURN_IF_ERROR(writer->Add(names[i], t));
+      }
+    }
+    return writer->Finish();
+  });
+}
+
+StatusOr<std::unique_ptr<BundleReader>> OpenForRestore(
+    const OpKernelContext* ctx, const std::string& prefix) {
+  if (!CheckpointExists(prefix, ctx->file_system())) {
+    return ctx->NodeError(
+        StatusCode::kNotFound,
+        "Unsuccessful TensorSliceReader constructor: Failed to find any "
+        "matching files for " + prefix);
+  }
+  BundleReaderOptions options;
+  options.file_system = ctx->file_system();
+  return BundleReader::Open(prefix, options);
+}
+
+StatusOr<Fn> MakeRestoreV2(const Node& node) {
+  TFCKPT_ASSIGN_OR_RETURN(std::vector<DataType> dtypes,
+                          GetTypeListAttr(node, "dtypes"));
+  return Fn([dtypes](OpKernelContext* ctx) -> Status {
+    TFCKPT_RETURN_IF_ERROR(CheckInputs(
+        ctx, {DataType::kString, DataType::kString, DataType::kString}));
+    TFCKPT_ASSIGN_OR_RETURN(std::string prefix, StringScalar(ctx, 0, "prefix"));
+    TFCKPT_ASSIGN_OR_RETURN(
+        auto names, StringVector(ctx, 1, "tensor_names", dtypes.size()));
+    TFCKPT_ASSIGN_OR_RETURN(
+        auto slices, StringVector(ctx, 2, "shape_and_slices", dtypes.size()));
+    TFCKPT_ASSIGN_OR_RETURN(auto reader, OpenForRestore(ctx, prefix));
+    // TF checks every dtype first and reports all mismatches at once.
+    std::string mismatches;
+    std::vector<BundleEntryInfo> infos;
+    for (size_t i = 0; i < names.size(); ++i) {
+      auto info = reader->GetEntryInfo(names[i]);
+      if (!info.ok()) {
+        return ctx->NodeError(StatusCode::kNotFound,
+                              "Key " + names[i] + " not found in checkpoint");
+      }
+      if (info->dtype != dtypes[i]) {
+        mismatches += "tensor_name = " + names[i] + "; expected dtype " +
+                      DataTypeString(dtypes[i]) +
+                      " does not equal original dtype " +
+                      DataTypeString(info->dtype) + "\n";
+      }
+      infos.push_back(*std::move(info));
+    }
+    if (!mismatches.empty()) return InvalidArg(ctx, mismatches);
+    for (size_t i = 0; i < names.size(); ++i) {
+      TFCKPT_ASSIGN_OR_RETURN(std::optional<ShapeAndSlice> slice,
+                              ParseShapeAndSlice(slices[i]));
+      if (slice.has_value()) {
+        TFCKPT_ASSIGN_OR_RETURN(Tensor t,
+                                reader->ReadSlice(names[i], slice->slice));
+        ctx->set_output(static_cast<int>(i), t);
+      } else {
+        TFCKPT_ASSIGN_OR_RETURN(Tensor t, reader->ReadTensor(names[i]));
+        ctx->set_output(static_cast<int>(i), t);
+      }
+    }
+    return OkStatus();
+  });
+}
+
+// Copies every tensor of the source bundles into one bundle at the
+// destination, then deletes the sources.
+StatusOr<Fn> MakeMergeV2Checkpoints(const Node& node) {
+  const bool delete_old_dirs = GetBoolAttrOr(node, "delete_old_dirs", true);
+  return Fn([delete_old_dirs](OpKernelContext* ctx) -> Status {
+    const Tensor& sources = ctx->input(0);
+    if (sources.dtype() != DataType::kString || sources.shape().rank() != 1) {
+      return InvalidArg(ctx, "checkpoint_prefixes must be a string vector");
+    }
+    TFCKPT_ASSIGN_OR_RETURN(std::string dest,
+                            StringScalar(ctx, 1, "destination_prefix"));
+    BundleWriterOptions options;
+    options.file_system = ctx->file_system();
+    TFCKPT_ASSIGN_OR_RETURN(auto writer, BundleWriter::Create(dest, options));
+    for (const std::string& source : sources.strings()) {
+      TFCKPT_ASSIGN_OR_RETURN(auto reader, OpenForRestore(ctx, source));
+      TFCKPT_ASSIGN_OR_RETURN(auto entries, reader->ListEntries());
+      for (const BundleEntryInfo& entry : entries) {
+        TFCKPT_ASSIGN_OR_RETURN(Tensor t, reader->ReadTensor(entry.name));
+        TFCKPT_RETURN_IF_ERROR(writer->Add(entry.name, t));
+      }
+    }
+    TFCKPT_RETURN_IF_ERROR(writer->Finish());
+    for (const std::string& source : sources.strings()) {
+      if (source == dest) continue;
+      TFCKPT_RETURN_IF_ERROR(
+          RemoveCheckpoint(source, "meta", ctx->file_system()));
+      if (delete_old_dirs && DirName(source) != DirName(dest)) {
+        // TF removes the (now empty) temporary directory; failure is fine.
+        ctx->file_system()->Delete(DirName(source)).IgnoreError();
+      }
+    }
+    return OkStatus();
+  });
+}
+
+StatusOr<Fn> MakeShardedFilename(const Node&) {
+  return Fn([](OpKernelContext* ctx) -> Status {
+    TFCKPT_ASSIGN_OR_RETURN(std::string base, StringScalar(ctx, 0, "basename"));
+    TFCKPT_ASSIGN_OR_RETURN(int64_t shard,
+                            IntScalar(ctx, ctx->input(1), "shard"));
+    TFCKPT_ASSIGN_OR_RETURN(int64_t num,
+                            IntScalar(ctx, ctx->input(2), "num_shards"));
+    char tail[64];
+    std::snprintf(tail, sizeof(tail), "-%05lld-of-%05lld",
+                  static_cast<long long>(shard), static_cast<long long>(num));
+    TFCKPT_ASSIGN_OR_RETURN(
+        Tensor t, Tensor::FromStrings(TensorShape{}, {base + tail}));
+    ctx->set_output(0, t);
+    return OkStatus();
+  });
+}
+
+// Joins string tensors elementwise; scalars broadcast to the others' shape.
+StatusOr<Fn> MakeStringJoin(const Node& node) {
+  const std::string separator = GetStringAttrOr(node, "separator", "");
+  return Fn([separator](OpKernelContext* ctx) -> Status {
+    TensorShape shape;
+    for (int i = 0; i < ctx->num_inputs(); ++i) {
+      const Tensor& t = ctx->input(i);
+      if (t.dtype() != DataType::kString) {
+        return InvalidArg(ctx, "StringJoin inputs must be strings");
+      }
+      if (t.shape().rank() == 0) continue;
+      if (shape.rank() != 0 && !(shape == t.shape())) {
+        return InvalidArg(ctx, "Input shapes do not match: " +
+                                   shape.DebugString() + " vs. " +
+                                   t.shape().DebugString());
+      }
+      shape = t.shape();
+    }
+    std::vector<std::string> out(static_cast<size_t>(shape.num_elements()));
+    for (size_t e = 0; e < out.size(); ++e) {
+      for (int i = 0; i < ctx->num_inputs(); ++i) {
+        const Tensor& t = ctx->input(i);
+        if (i > 0) out[e] += separator;
+        out[e] += t.strings()[t.shape().rank() == 0 ? 0 : e];
+      }
+    }
+    TFCKPT_ASSIGN_OR_RETURN(Tensor t, Tensor::FromStrings(shape, std::move(out)));
+    ctx->set_output(0, t);
+    return OkStatus();
+  });
+}
+
+}  // namespace
+
+Status RegisterIoKernels(KernelRegistry* r) {
+  TFCKPT_RETURN_IF_ERROR(r->RegisterFn("SaveV2", MakeSaveV2));
+  TFCKPT_RETURN_IF_ERROR(r->RegisterFn("RestoreV2", MakeRestoreV2));
+  TFCKPT_RETURN_IF_ERROR(
+      r->RegisterFn("MergeV2Checkpoints", MakeMergeV2Checkpoints));
+  TFCKPT_RETURN_IF_ERROR(r->RegisterFn("ShardedFilename", MakeShardedFilename));
+  TFCKPT_RETURN_IF_ERROR(r->RegisterFn("StringJoin", MakeStringJoin));
+  return OkStatus();
+}
+
+}  // namespace tfckpt::internal

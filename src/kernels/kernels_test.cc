@@ -1,0 +1,207 @@
+// CPU kernels run through a Session on small graphs, checked against the
+// reference implementations (src/kernels/reference.h) and known answers.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "src/kernels/reference.h"
+#include "src/runtime/op_kernel.h"
+#include "tests/testing/testing.h"
+#include "tfckpt/session.h"
+
+namespace tfckpt {
+namespace {
+
+using testing::StatusIs;
+
+class KernelTest : public ::testing::Test {
+ protected:
+  // Adds Const `name` holding `t`.
+  void Const(const std::string& name, const Tensor& t) {
+    tensorflow::NodeDef node;
+    node.set_name(name);
+    node.set_op("Const");
+    (*node.mutable_attr())["dtype"].set_type(
+        static_cast<tensorflow::DataType>(t.dtype()));
+    internal::TensorToProto(t, (*node.mutable_attr())["value"].mutable_tensor());
+    ASSERT_TRUE(graph_->AddNode(node).ok());
+  }
+  // Adds `op` over the named inputs with attr T (and `extra` attrs).
+  void Op(const std::string& name, const std::string& op,
+          const std::vector<std::string>& inputs, DataType t,
+          const std::map<std::string, tensorflow::AttrValue>& extra = {}) {
+    tensorflow::NodeDef node;
+    node.set_name(name);
+    node.set_op(op);
+    for (const auto& in : inputs) node.add_input(in);
+    (*node.mutable_attr())["T"].set_type(static_cast<tensorflow::DataType>(t));
+    for (const auto& [k, v] : extra) (*node.mutable_attr())[k] = v;
+    auto added = graph_->AddNode(node);
+    ASSERT_TRUE(added.ok()) << added.status();
+  }
+  StatusOr<Tensor> Fetch(const std::string& name) {
+    TFCKPT_ASSIGN_OR_RETURN(auto session, Session::Create(graph_.get()));
+    TFCKPT_ASSIGN_OR_RETURN(auto out, session->Run({}, {name}, {}));
+    return out[0];
+  }
+  static Tensor Random(const TensorShape& shape, std::mt19937* rng) {
+    Tensor t = *Tensor::Allocate(DataType::kFloat, shape);
+    std::normal_distribution<float> dist;
+    for (float& v : t.mutable_flat<float>()) v = dist(*rng);
+    return t;
+  }
+  static Tensor Ints(const TensorShape& shape, std::vector<int32_t> v) {
+    return *Tensor::FromValues<int32_t>(shape, std::span<const int32_t>(v));
+  }
+  std::unique_ptr<Graph> graph_ = std::make_unique<Graph>();
+};
+
+TEST_F(KernelTest, MatMulMatchesReference) {
+  std::mt19937 rng(testing::RandomSeed());
+  for (bool ta : {false, true}) {
+    for (bool tb : {false, true}) {
+      graph_ = std::make_unique<Graph>();
+      Tensor a = Random(ta ? TensorShape{7, 5} : TensorShape{5, 7}, &rng);
+      Tensor b = Random(tb ? TensorShape{3, 7} : TensorShape{7, 3}, &rng);
+      Const("a", a);
+      Const("b", b);
+      tensorflow::AttrValue vta, vtb;
+      vta.set_b(ta);
+      vtb.set_b(tb);
+      Op("m", "MatMul", {"a", "b"}, DataType::kFloat,
+         {{"transpose_a", vta}, {"transpose_b", vtb}});
+      auto out = Fetch("m:0");
+      ASSERT_TRUE(out.ok()) << out.status();
+      std::vector<float> expected(15);
+      internal::reference::MatMul(a.flat<float>().data(), b.flat<float>().data(),
+                                  expected.data(), 5, 7, 3, ta, tb);
+      for (size_t i = 0; i < 15; ++i) {
+        EXPECT_NEAR(out->flat<float>()[i], expected[i], 1e-5f);
+      }
+    }
+  }
+}
+
+TEST_F(KernelTest, AddBroadcastsLikeNumpy) {
+  Const("a", *Tensor::FromValues<float>(TensorShape{2, 1},
+                                        std::span<const float>(std::vector<float>{1, 2})));
+  Const("b", *Tensor::FromValues<float>(TensorShape{3},
+                                        std::span<const float>(std::vector<float>{10, 20, 30})));
+  Op("s", "AddV2", {"a", "b"}, DataType::kFloat);
+  auto out = Fetch("s:0");
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->shape(), (TensorShape{2, 3}));
+  EXPECT_THAT(std::vector<float>(out->flat<float>().begin(), out->flat<float>().end()),
+              ::testing::ElementsAre(11, 21, 31, 12, 22, 32));
+}
+
+TEST_F(KernelTest, IncompatibleShapesNameTheNode) {
+  Const("a", Ints(TensorShape{2}, {1, 2}));
+  Const("b", Ints(TensorShape{3}, {1, 2, 3}));
+  Op("s", "Mul", {"a", "b"}, DataType::kInt32);
+  EXPECT_THAT(Fetch("s:0").status(),
+              StatusIs(StatusCode::kInvalidArgument,
+                       ::testing::AllOf(::testing::HasSubstr("Incompatible shapes: [2] vs. [3]"),
+                                        ::testing::HasSubstr("{{node s}}"))));
+}
+
+TEST_F(KernelTest, FloorDivAndModFollowPython) {
+  Const("a", Ints(TensorShape{4}, {7, -7, 7, -7}));
+  Const("b", Ints(TensorShape{4}, {2, 2, -2, -2}));
+  Op("d", "FloorDiv", {"a", "b"}, DataType::kInt32);
+  Op("m", "FloorMod", {"a", "b"}, DataType::kInt32);
+  auto d = Fetch("d:0");
+  auto m = Fetch("m:0");
+  ASSERT_TRUE(d.ok() && m.ok());
+  EXPECT_THAT(std::vector<int32_t>(d->flat<int32_t>().begin(), d->flat<int32_t>().end()),
+              ::testing::ElementsAre(3, -4, -4, 3));
+  EXPECT_THAT(std::vector<int32_t>(m->flat<int32_t>().begin(), m->flat<int32_t>().end()),
+              ::testing::ElementsAre(1, 1, -1, -1));
+}
+
+TEST_F(KernelTest, HugeFillFailsCleanly) {
+  Const("dims", Ints(TensorShape{3}, {1 << 20, 1 << 20, 1 << 20}));
+  Const("v", *Tensor::FromValues<float>(TensorShape{}, std::span<const float>(std::vector<float>{1})));
+  tensorflow::NodeDef node;
+  node.set_name("f");
+  node.set_op("Fill");
+  node.add_input("dims");
+  node.add_input("v");
+  (*node.mutable_attr())["T"].set_type(tensorflow::DT_FLOAT);
+  (*node.mutable_attr())["index_type"].set_type(tensorflow::DT_INT32);
+  ASSERT_TRUE(graph_->AddNode(node).ok());
+  EXPECT_THAT(Fetch("f:0").status(), StatusIs(StatusCode::kResourceExhausted));
+}
+
+TEST_F(KernelTest, Conv2DSameKnownAnswer) {
+  // 1x3x3x1 ones convolved with a 2x2 ones filter, SAME, stride 1: each
+  // output counts the in-bounds window (pad after only).
+  std::vector<float> ones(9, 1.0f);
+  Const("x", *Tensor::FromValues<float>(TensorShape{1, 3, 3, 1}, std::span<const float>(ones)));
+  Const("k", *Tensor::FromValues<float>(TensorShape{2, 2, 1, 1},
+                                        std::span<const float>(std::vector<float>(4, 1.0f))));
+  tensorflow::AttrValue strides, padding;
+  for (int i = 0; i < 4; ++i) strides.mutable_list()->add_i(1);
+  padding.set_s("SAME");
+  Op("c", "Conv2D", {"x", "k"}, DataType::kFloat, {{"strides", strides}, {"padding", padding}});
+  auto out = Fetch("c:0");
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_THAT(std::vector<float>(out->flat<float>().begin(), out->flat<float>().end()),
+              ::testing::ElementsAre(4, 4, 2, 4, 4, 2, 2, 2, 1));
+}
+
+TEST_F(KernelTest, StridedSliceReversesAndShrinks) {
+  // x = [[0,1,2],[3,4,5]]; x[-1, ::-2] = [5, 3].
+  Const("x", Ints(TensorShape{2, 3}, {0, 1, 2, 3, 4, 5}));
+  Const("b", Ints(TensorShape{2}, {-1, 0}));
+  Const("e", Ints(TensorShape{2}, {0, 0}));
+  Const("s", Ints(TensorShape{2}, {1, -2}));
+  tensorflow::AttrValue mask, shrink, index;
+  mask.set_i(2);
+  shrink.set_i(1);
+  index.set_type(tensorflow::DT_INT32);
+  Op("ss", "StridedSlice", {"x", "b", "e", "s"}, DataType::kInt32,
+     {{"begin_mask", mask}, {"end_mask", mask}, {"shrink_axis_mask", shrink},
+      {"Index", index}});
+  auto out = Fetch("ss:0");
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->shape(), (TensorShape{2}));
+  EXPECT_THAT(std::vector<int32_t>(out->flat<int32_t>().begin(), out->flat<int32_t>().end()),
+              ::testing::ElementsAre(5, 3));
+}
+
+TEST_F(KernelTest, PadPlacesInputInsideZeros) {
+  Const("x", Ints(TensorShape{1, 2}, {7, 8}));
+  Const("p", Ints(TensorShape{2, 2}, {1, 0, 0, 1}));
+  Op("pad", "Pad", {"x", "p"}, DataType::kInt32);
+  auto out = Fetch("pad:0");
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->shape(), (TensorShape{2, 3}));
+  EXPECT_THAT(std::vector<int32_t>(out->flat<int32_t>().begin(), out->flat<int32_t>().end()),
+              ::testing::ElementsAre(0, 0, 0, 7, 8, 0));
+}
+
+TEST_F(KernelTest, GatherMovesStringsAndRejectsBadIndices) {
+  Const("p", *Tensor::FromStrings(TensorShape{3}, {"a", "b", "c"}));
+  Const("i", Ints(TensorShape{2, 2}, {2, 0, 1, 2}));
+  Const("bad", Ints(TensorShape{2, 2}, {0, 1, 2, 3}));
+  Const("axis", Ints(TensorShape{}, {0}));
+  tensorflow::AttrValue tparams, tint;
+  tparams.set_type(tensorflow::DT_STRING);
+  tint.set_type(tensorflow::DT_INT32);
+  const std::map<std::string, tensorflow::AttrValue> attrs = {
+      {"Tparams", tparams}, {"Tindices", tint}, {"Taxis", tint}};
+  Op("g", "GatherV2", {"p", "i", "axis"}, DataType::kString, attrs);
+  Op("gbad", "GatherV2", {"p", "bad", "axis"}, DataType::kString, attrs);
+  auto out = Fetch("g:0");
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->shape(), (TensorShape{2, 2}));
+  EXPECT_THAT(out->strings(), ::testing::ElementsAre("c", "a", "b", "c"));
+  EXPECT_THAT(Fetch("gbad:0").status(),
+              StatusIs(StatusCode::kInvalidArgument,
+                       ::testing::HasSubstr("indices[1,1] = 3 is not in [0, 3)")));
+}
+
+}  // namespace
+}  // namespace tfckpt

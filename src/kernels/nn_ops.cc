@@ -1,0 +1,270 @@
+// Neural-network kernels: BiasAdd, Softmax/LogSoftmax, Conv2D,
+// DepthwiseConv2dNative, MaxPool/AvgPool (NHWC) and FusedBatchNorm
+// inference.
+#include <cmath>
+
+#include "src/kernels/kernel_util.h"
+#include "src/kernels/kernels.h"
+#include "src/kernels/reference.h"
+
+namespace tfckpt::internal {
+namespace {
+
+using Fn = FunctionKernel::Fn;
+
+Status RequireNhwc(const Node& node) {
+  const std::string format = GetStringAttrOr(node, "data_format", "NHWC");
+  if (format != "NHWC") {
+    return UnimplementedError("Node '" + node.name() + "': data_format " +
+                              format + " is not supported (only NHWC)");
+  }
+  return OkStatus();
+}
+
+StatusOr<Fn> MakeBiasAdd(const Node& node) {
+  TFCKPT_RETURN_IF_ERROR(RequireNhwc(node));
+  return Fn([](OpKernelContext* ctx) -> Status {
+    const Tensor& x = ctx->input(0);
+    const Tensor& b = ctx->input(1);
+    TFCKPT_RETURN_IF_ERROR(CheckInputs(ctx, {x.dtype(), x.dtype()}));
+    if (x.shape().rank() < 2 || b.shape().rank() != 1 ||
+        b.shape().dim(0) != x.shape().dim(x.shape().rank() - 1)) {
+      return InvalidArg(ctx, "Must provide as many biases as the last "
+                             "dimension of the input tensor: " +
+                                 b.shape().DebugString() + " vs. " +
+                                 x.shape().DebugString());
+    }
+    return DispatchTypes<TFCKPT_NUMBER_TYPES>(ctx, x.dtype(), [&](auto tag) -> Status {
+      using T = decltype(tag);
+      TFCKPT_ASSIGN_OR_RETURN(Tensor out, ctx->AllocateOutput(0, x.dtype(), x.shape()));
+      auto in = x.flat<T>();
+      auto bias = b.flat<T>();
+      auto o = out.mutable_flat<T>();
+      for (size_t i = 0; i < o.size(); ++i) o[i] = in[i] + bias[i % bias.size()];
+      return OkStatus();
+    });
+  });
+}
+
+StatusOr<Fn> MakeSoftmax(const Node&, bool log) {
+  return Fn([log](OpKernelContext* ctx) -> Status {
+    const Tensor& x = ctx->input(0);
+    if (x.shape().rank() < 1) return InvalidArg(ctx, "logits must have rank >= 1");
+    return DispatchTypes<TFCKPT_FLOAT_TYPES>(ctx, x.dtype(), [&](auto tag) -> Status {
+      using T = decltype(tag);
+      TFCKPT_ASSIGN_OR_RETURN(Tensor out, ctx->AllocateOutput(0, x.dtype(), x.shape()));
+      const auto depth = static_cast<size_t>(x.shape().dim(x.shape().rank() - 1));
+      auto in = x.flat<T>();
+      auto o = out.mutable_flat<T>();
+      for (size_t row = 0; depth > 0 && row < in.size(); row += depth) {
+        T max = in[row];
+        for (size_t j = 1; j < depth; ++j) max = std::max(max, in[row + j]);
+        T sum = 0;
+        for (size_t j = 0; j < depth; ++j) sum += std::exp(in[row + j] - max);
+        for (size_t j = 0; j < depth; ++j) {
+          o[row + j] = log ? in[row + j] - max - std::log(sum)
+                           : std::exp(in[row + j] - max) / sum;
+        }
+      }
+      return OkStatus();
+    });
+  });
+}
+
+// Spatial geometry of an NHWC op from strides/dilations/padding attrs.
+struct WindowAttrs {
+  std::vector<int64_t> strides;
+  std::vector<int64_t> dilations;
+  std::vector<int64_t> ksize;  // pooling only
+  bool same = false;
+};
+
+StatusOr<WindowAttrs> ParseWindowAttrs(const Node& node, bool pooling) {
+  TFCKPT_RETURN_IF_ERROR(RequireNhwc(node));
+  WindowAttrs w;
+  TFCKPT_ASSIGN_OR_RETURN(w.strides, GetIntListAttr(node, "strides"));
+  TFCKPT_ASSIGN_OR_RETURN(std::string padding, GetStringAttr(node, "padding"));
+  if (padding != "SAME" && padding != "VALID") {
+    return UnimplementedError("Node '" + node.name() + "': padding " +
+                              padding + " is not supported");
+  }
+  w.same = padding == "SAME";
+  if (pooling) {
+    TFCKPT_ASSIGN_OR_RETURN(w.ksize, GetIntListAttr(node, "ksize"));
+    w.dilations = {1, 1, 1, 1};
+  } else {
+    auto d = GetIntListAttr(node, "dilations");
+    w.dilations = d.ok() && !d->empty() ? *d : std::vector<int64_t>{1, 1, 1, 1};
+  }
+  if (w.strides.size() != 4 || w.dilations.size() != 4 ||
+      (pooling && w.ksize.size() != 4)) {
+    return InvalidArgumentError("Node '" + node.name() +
+                                "': strides, dilations and ksize need 4 values");
+  }
+  if (w.strides[0] != 1 || w.strides[3] != 1 ||
+      (pooling && (w.ksize[0] != 1 || w.ksize[3] != 1))) {
+    return UnimplementedError("Node '" + node.name() +
+                              "': windows over batch or depth are not supported");
+  }
+  return w;
+}
+
+StatusOr<reference::Conv2DGeometry> Geometry(const OpKernelContext* ctx,
+                                             const Tensor& input,
+                                             int64_t filter_h, int64_t filter_w,
+                                             const WindowAttrs& w) {
+  if (input.shape().rank() != 4) {
+    return InvalidArg(ctx, "input must be 4-dimensional" +
+                               input.shape().DebugString());
+  }
+  reference::Conv2DGeometry g;
+  g.batch = input.shape().dim(0);
+  g.in_h = input.shape().dim(1);
+  g.in_w = input.shape().dim(2);
+  g.in_c = input.shape().dim(3);
+  g.filter_h = filter_h;
+  g.filter_w = filter_w;
+  g.stride_h = w.strides[1];
+  g.stride_w = w.strides[2];
+  g.dilation_h = w.dilations[1];
+  g.dilation_w = w.dilations[2];
+  auto rows = reference::ComputeWindow(g.in_h, filter_h, g.stride_h, g.dilation_h, w.same);
+  auto cols = reference::ComputeWindow(g.in_w, filter_w, g.stride_w, g.dilation_w, w.same);
+  if (!rows || !cols) {
+    return InvalidArg(ctx, "Computed output size would be negative for input " +
+                               input.shape().DebugString());
+  }
+  g.out_h = rows->out;
+  g.out_w = cols->out;
+  g.pad_top = rows->pad_before;
+  g.pad_left = cols->pad_before;
+  return g;
+}
+
+StatusOr<Fn> MakeConv(const Node& node, bool depthwise) {
+  TFCKPT_ASSIGN_OR_RETURN(WindowAttrs w, ParseWindowAttrs(node, false));
+  return Fn([w, depthwise](OpKernelContext* ctx) -> Status {
+    const Tensor& input = ctx->input(0);
+    const Tensor& filter = ctx->input(1);
+    TFCKPT_RETURN_IF_ERROR(CheckInputs(ctx, {input.dtype(), input.dtype()}));
+    if (filter.shape().rank() != 4) {
+      return InvalidArg(ctx, "filter must be 4-dimensional: " +
+                                 filter.shape().DebugString());
+    }
+    TFCKPT_ASSIGN_OR_RETURN(
+        reference::Conv2DGeometry g,
+        Geometry(ctx, input, filter.shape().dim(0), filter.shape().dim(1), w));
+    if (filter.shape().dim(2) != g.in_c) {
+      return InvalidArg(ctx, "input depth must be evenly divisible by filter "
+                             "depth: " + std::to_string(g.in_c) + " vs " +
+                                 std::to_string(filter.shape().dim(2)));
+    }
+    const int64_t out_c = depthwise ? g.in_c * filter.shape().dim(3)
+                                    : filter.shape().dim(3);
+    TFCKPT_ASSIGN_OR_RETURN(
+        TensorShape shape,
+        ComputedShape(ctx, {g.batch, g.out_h, g.out_w, out_c}));
+    return DispatchTypes<TFCKPT_FLOAT_TYPES>(ctx, input.dtype(), [&](auto tag) -> Status {
+      using T = decltype(tag);
+      TFCKPT_ASSIGN_OR_RETURN(Tensor out, ctx->AllocateOutput(0, input.dtype(), shape));
+      if (depthwise) {
+        reference::DepthwiseConv2D<T>(g, filter.shape().dim(3), input.flat<T>().data(),
+                                      filter.flat<T>().data(), out.mutable_flat<T>().data());
+      } else {
+        reference::Conv2D<T>(g, out_c, input.flat<T>().data(), filter.flat<T>().data(),
+                             out.mutable_flat<T>().data());
+      }
+      return OkStatus();
+    });
+  });
+}
+
+StatusOr<Fn> MakePool(const Node& node, bool max) {
+  TFCKPT_ASSIGN_OR_RETURN(WindowAttrs w, ParseWindowAttrs(node, true));
+  return Fn([w, max](OpKernelContext* ctx) -> Status {
+    const Tensor& input = ctx->input(0);
+    TFCKPT_ASSIGN_OR_RETURN(reference::Conv2DGeometry g,
+                            Geometry(ctx, input, w.ksize[1], w.ksize[2], w));
+    TFCKPT_ASSIGN_OR_RETURN(TensorShape shape,
+                            ComputedShape(ctx, {g.batch, g.out_h, g.out_w, g.in_c}));
+    return DispatchTypes<TFCKPT_FLOAT_TYPES>(ctx, input.dtype(), [&](auto tag) -> Status {
+      using T = decltype(tag);
+      TFCKPT_ASSIGN_OR_RETURN(Tensor out, ctx->AllocateOutput(0, input.dtype(), shape));
+      reference::Pool<T>(g, max, input.flat<T>().data(), out.mutable_flat<T>().data());
+      return OkStatus();
+    });
+  });
+}
+
+// Inference only: y = (x - mean) * rsqrt(var + epsilon) * scale + offset.
+// The extra outputs repeat mean and variance (TF's inference kernel gives
+// the running statistics back).
+StatusOr<Fn> MakeFusedBatchNorm(const Node& node, int num_outputs) {
+  TFCKPT_RETURN_IF_ERROR(RequireNhwc(node));
+  if (GetBoolAttrOr(node, "is_training", true)) {
+    return UnimplementedError("Node '" + node.name() +
+                              "': FusedBatchNorm with is_training=true");
+  }
+  const float epsilon = GetFloatAttrOr(node, "epsilon", 0.0001f);
+  return Fn([epsilon, num_outputs](OpKernelContext* ctx) -> Status {
+    const Tensor& x = ctx->input(0);
+    if (x.dtype() != DataType::kFloat || x.shape().rank() != 4) {
+      return InvalidArg(ctx, "x must be a 4-D float tensor: " + x.DebugString());
+    }
+    const int64_t depth = x.shape().dim(3);
+    for (int i = 1; i < 5; ++i) {
+      const Tensor& p = ctx->input(i);
+      if (p.dtype() != DataType::kFloat || p.shape().rank() != 1 ||
+          p.shape().dim(0) != depth) {
+        return InvalidArg(ctx, "scale, offset, mean and variance must be 1-D "
+                               "float of size " + std::to_string(depth));
+      }
+    }
+    TFCKPT_ASSIGN_OR_RETURN(Tensor out, ctx->AllocateOutput(0, x.dtype(), x.shape()));
+    auto in = x.flat<float>();
+    auto scale = ctx->input(1).flat<float>();
+    auto offset = ctx->input(2).flat<float>();
+    auto mean = ctx->input(3).flat<float>();
+    auto var = ctx->input(4).flat<float>();
+    auto o = out.mutable_flat<float>();
+    for (size_t i = 0; i < o.size(); ++i) {
+      const size_t c = i % static_cast<size_t>(depth);
+      o[i] = (in[i] - mean[c]) / std::sqrt(var[c] + epsilon) * scale[c] + offset[c];
+    }
+    ctx->set_output(1, ctx->input(3));
+    ctx->set_output(2, ctx->input(4));
+    ctx->set_output(3, ctx->input(3));
+    ctx->set_output(4, ctx->input(4));
+    if (num_outputs == 6) {
+      TFCKPT_ASSIGN_OR_RETURN(Tensor reserved,
+                              Tensor::Zeros(DataType::kFloat, TensorShape{0}));
+      ctx->set_output(5, reserved);
+    }
+    return OkStatus();
+  });
+}
+
+}  // namespace
+
+Status RegisterNnKernels(KernelRegistry* r) {
+  TFCKPT_RETURN_IF_ERROR(r->RegisterFn("BiasAdd", MakeBiasAdd));
+  TFCKPT_RETURN_IF_ERROR(r->RegisterFn(
+      "Softmax", [](const Node& n) { return MakeSoftmax(n, false); }));
+  TFCKPT_RETURN_IF_ERROR(r->RegisterFn(
+      "LogSoftmax", [](const Node& n) { return MakeSoftmax(n, true); }));
+  TFCKPT_RETURN_IF_ERROR(
+      r->RegisterFn("Conv2D", [](const Node& n) { return MakeConv(n, false); }));
+  TFCKPT_RETURN_IF_ERROR(r->RegisterFn(
+      "DepthwiseConv2dNative", [](const Node& n) { return MakeConv(n, true); }));
+  TFCKPT_RETURN_IF_ERROR(
+      r->RegisterFn("MaxPool", [](const Node& n) { return MakePool(n, true); }));
+  TFCKPT_RETURN_IF_ERROR(
+      r->RegisterFn("AvgPool", [](const Node& n) { return MakePool(n, false); }));
+  TFCKPT_RETURN_IF_ERROR(r->RegisterFn(
+      "FusedBatchNorm", [](const Node& n) { return MakeFusedBatchNorm(n, 5); }));
+  TFCKPT_RETURN_IF_ERROR(r->RegisterFn(
+      "FusedBatchNormV3", [](const Node& n) { return MakeFusedBatchNorm(n, 6); }));
+  return OkStatus();
+}
+
+}  // namespace tfckpt::internal
