@@ -10,83 +10,20 @@
 #include "src/bundle/entry_codec.h"
 #include "src/bundle/naming.h"
 #include "src/bundle/string_codec.h"
+#include "src/core/tensor_region.h"
 #include "src/table/table_reader.h"
 #include "tensorflow/core/protobuf/tensor_bundle.pb.h"
 
 namespace tfckpt {
 namespace {
 
+using internal::CopyRegion;
+using internal::Intersect;
+using internal::Region;
+using internal::ToRegion;
+
 // Verify() streams large tensors through a buffer of this size.
 constexpr size_t kVerifyChunkBytes = size_t{8} << 20;
-
-// A slice in absolute coordinates of the full tensor.
-struct Region {
-  std::vector<int64_t> start;
-  std::vector<int64_t> length;
-  int64_t num_elements() const {
-    int64_t n = 1;
-    for (const int64_t l : length) n *= l;
-    return n;
-  }
-};
-
-Region ToRegion(const TensorSlice& slice, const TensorShape& full_shape) {
-  Region r;
-  for (int d = 0; d < slice.rank(); ++d) {
-    r.start.push_back(slice.IsFullAt(d) ? 0 : slice.extent(d).start);
-    r.length.push_back(slice.IsFullAt(d) ? full_shape.dim(d) : slice.extent(d).length);
-  }
-  return r;
-}
-
-// Copies the elements of `common` from `src` (holding region `src_region`)
-// into `dst` (holding region `dst_region`). Both are row-major.
-void CopyRegion(const Tensor& src, const Region& src_region, Tensor* dst,
-                const Region& dst_region, const Region& common) {
-  const size_t rank = common.start.size();
-  const auto offset_in = [&](const Region& holder, const std::vector<int64_t>& index) {
-    int64_t offset = 0;
-    for (size_t d = 0; d < rank; ++d) {
-      offset = offset * holder.length[d] + (index[d] - holder.start[d]);
-    }
-    return offset;
-  };
-  const int64_t run = rank == 0 ? 1 : common.length[rank - 1];
-  std::vector<int64_t> index = common.start;
-  const size_t element_size = DataTypeSize(src.dtype());
-  while (true) {
-    const int64_t from = offset_in(src_region, index);
-    const int64_t to = offset_in(dst_region, index);
-    if (src.dtype() == DataType::kString) {
-      std::copy_n(src.strings().begin() + from, run, dst->mutable_strings().begin() + to);
-    } else {
-      std::memcpy(static_cast<char*>(dst->mutable_data()) + static_cast<size_t>(to) * element_size,
-                  static_cast<const char*>(src.data()) + static_cast<size_t>(from) * element_size,
-                  static_cast<size_t>(run) * element_size);
-    }
-    // Advance the odometer over every dimension but the last.
-    size_t d = rank < 2 ? 0 : rank - 1;
-    while (d > 0) {
-      --d;
-      if (++index[d] < common.start[d] + common.length[d]) break;
-      index[d] = common.start[d];
-      if (d == 0) return;
-    }
-    if (rank < 2) return;
-  }
-}
-
-std::optional<Region> Intersect(const Region& a, const Region& b) {
-  Region r;
-  for (size_t d = 0; d < a.start.size(); ++d) {
-    const int64_t start = std::max(a.start[d], b.start[d]);
-    const int64_t end = std::min(a.start[d] + a.length[d], b.start[d] + b.length[d]);
-    if (end <= start) return std::nullopt;
-    r.start.push_back(start);
-    r.length.push_back(end - start);
-  }
-  return r;
-}
 
 // Slice data keys are binary; show them as "name (slice 0,5:-)".
 std::string DisplayName(std::string_view key) {
