@@ -50,6 +50,7 @@ deps:
 venv: $(VENV_STAMP)
 
 $(VENV_STAMP): $(REQUIREMENTS) | deps
+	@echo "Installing $(REQUIREMENTS) into $(VENV) (TensorFlow: a minute or two)"
 	python3 -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r $(REQUIREMENTS)
 	touch $@
