@@ -242,12 +242,12 @@ struct BundleReader::Rep {
     return OkStatus();
   }
 
-  // Reads region `wanted` of tensor `name` into `dst` (allocated when it has
-  // no dtype yet, after every check passed).
-  Status ReadRegion(std::string_view name, const Region& wanted, const TensorShape& shape,
-                    Tensor* dst) const {
-    TFCKPT_ASSIGN_OR_RETURN(const tensorflow::BundleEntryProto entry, GetEntry(name));
-    TFCKPT_ASSIGN_OR_RETURN(const BundleEntryInfo info, Info(name, entry));
+  // Reads region `wanted` of tensor `name` (whose index entry is `entry`,
+  // summarized in `info`) into `dst`, allocated when it has no dtype yet,
+  // after every check passed.
+  Status ReadRegion(std::string_view name, const tensorflow::BundleEntryProto& entry,
+                    const BundleEntryInfo& info, const Region& wanted,
+                    const TensorShape& shape, Tensor* dst) const {
     const Region whole = ToRegion(TensorSlice::Full(info.shape.rank()), info.shape);
     const bool is_whole = wanted.start == whole.start && wanted.length == whole.length;
     std::vector<StoredSlice> pieces;
@@ -359,15 +359,18 @@ StatusOr<BundleEntryInfo> BundleReader::GetSliceEntryInfo(std::string_view name,
 }
 
 StatusOr<Tensor> BundleReader::ReadTensor(std::string_view name) const {
-  TFCKPT_ASSIGN_OR_RETURN(const BundleEntryInfo info, GetEntryInfo(name));
+  TFCKPT_ASSIGN_OR_RETURN(const tensorflow::BundleEntryProto entry, rep_->GetEntry(name));
+  TFCKPT_ASSIGN_OR_RETURN(const BundleEntryInfo info, rep_->Info(name, entry));
   Tensor tensor;
   TFCKPT_RETURN_IF_ERROR(rep_->ReadRegion(
-      name, ToRegion(TensorSlice::Full(info.shape.rank()), info.shape), info.shape, &tensor));
+      name, entry, info, ToRegion(TensorSlice::Full(info.shape.rank()), info.shape), info.shape,
+      &tensor));
   return tensor;
 }
 
 Status BundleReader::ReadTensorInto(std::string_view name, Tensor* dst) const {
-  TFCKPT_ASSIGN_OR_RETURN(const BundleEntryInfo info, GetEntryInfo(name));
+  TFCKPT_ASSIGN_OR_RETURN(const tensorflow::BundleEntryProto entry, rep_->GetEntry(name));
+  TFCKPT_ASSIGN_OR_RETURN(const BundleEntryInfo info, rep_->Info(name, entry));
   const bool writable = dst->dtype() == DataType::kString || dst->mutable_data() != nullptr ||
                         dst->byte_size() == 0;
   if (dst->dtype() != info.dtype || !(dst->shape() == info.shape) || !writable) {
@@ -376,18 +379,21 @@ Status BundleReader::ReadTensorInto(std::string_view name, Tensor* dst) const {
                                 info.shape.DebugString() + " but the destination is " +
                                 dst->DebugString() + (writable ? "" : " (read-only)"));
   }
-  return rep_->ReadRegion(name, ToRegion(TensorSlice::Full(info.shape.rank()), info.shape),
-                          info.shape, dst);
+  return rep_->ReadRegion(name, entry, info,
+                          ToRegion(TensorSlice::Full(info.shape.rank()), info.shape), info.shape,
+                          dst);
 }
 
 StatusOr<Tensor> BundleReader::ReadSlice(std::string_view name, const TensorSlice& slice) const {
-  TFCKPT_ASSIGN_OR_RETURN(const BundleEntryInfo info, GetEntryInfo(name));
+  TFCKPT_ASSIGN_OR_RETURN(const tensorflow::BundleEntryProto entry, rep_->GetEntry(name));
+  TFCKPT_ASSIGN_OR_RETURN(const BundleEntryInfo info, rep_->Info(name, entry));
   auto slice_shape = slice.SliceShape(info.shape);
   if (!slice_shape.ok()) {
     return slice_shape.status().WithContext(rep_->index_path + ": tensor '" + std::string(name) + "'");
   }
   Tensor result;
-  TFCKPT_RETURN_IF_ERROR(rep_->ReadRegion(name, ToRegion(slice, info.shape), *slice_shape, &result));
+  TFCKPT_RETURN_IF_ERROR(
+      rep_->ReadRegion(name, entry, info, ToRegion(slice, info.shape), *slice_shape, &result));
   return result;
 }
 
