@@ -22,8 +22,11 @@
 // Crash safety goes beyond TensorFlow: the state file names a checkpoint
 // only after all of its files are durable; a killed save leaves at worst
 // stray temporary files, which readers ignore and the next save in that
-// directory deletes; retention never deletes a checkpoint that is still
-// tracked, so the newest complete checkpoint survives.
+// directory deletes; saving over an existing prefix first writes a complete
+// copy under "<prefix>.staged-<n>" that the state file names meanwhile
+// (a kill then leaves that copy as the latest checkpoint); retention never
+// deletes a checkpoint that is still tracked, so the newest complete
+// checkpoint survives.
 //
 // Thread safety: needs outside synchronization. Two savers sharing a
 // directory and state file overwrite each other's state, as in TensorFlow.

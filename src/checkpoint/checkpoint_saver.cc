@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <deque>
+#include <random>
 
 #include "tfckpt/bundle_writer.h"
 #include "tfckpt/tensor_slice.h"
@@ -13,6 +14,8 @@ namespace {
 
 // Suffix of every temporary file tfckpt writes before renaming it into place.
 constexpr std::string_view kTempMarker = ".tempstate";
+// Names the complete copy a save of an existing prefix makes first.
+constexpr std::string_view kStagedMarker = ".staged-";
 
 bool IsStaleTempFile(std::string_view name) {
   const size_t marker = name.rfind(kTempMarker);
@@ -144,9 +147,29 @@ StatusOr<std::string> CheckpointSaver::Save(std::vector<SaveEntry> tensors,
   }
   const std::string save_dir = DirName(save_path);
   rep_->CleanStaleTempFiles(save_dir);
-  Status written = save_options.write ? save_options.write(prefix)
-                                      : rep_->WriteBundle(std::move(tensors), prefix);
-  if (!written.ok()) return written.WithContext("saving checkpoint " + prefix);
+  const auto write_at = [&](const std::string& at) {
+    Status written = save_options.write ? save_options.write(at) : rep_->WriteBundle(tensors, at);
+    return written.WithContext("saving checkpoint " + at);
+  };
+  UpdateCheckpointStateOptions state_options;
+  state_options.latest_filename = rep_->options.latest_filename;
+  state_options.save_relative_paths = rep_->options.save_relative_paths;
+  state_options.file_system = rep_->fs;
+
+  // Replacing an existing checkpoint's two files cannot be atomic, and the
+  // state file may name it: first save a complete copy under a staging
+  // prefix and let the state file name that while the real one is rewritten.
+  std::string staged;
+  if (save_options.write_state && rep_->fs->Exists(prefix + ".index").ok()) {
+    staged = prefix + std::string(kStagedMarker) + std::to_string(std::random_device()());
+    TFCKPT_RETURN_IF_ERROR(write_at(staged));
+    std::vector<std::string> paths;
+    for (const auto& entry : rep_->last) {
+      if (entry.first != prefix) paths.push_back(entry.first);
+    }
+    TFCKPT_RETURN_IF_ERROR(UpdateCheckpointState(save_dir, staged, paths, state_options));
+  }
+  TFCKPT_RETURN_IF_ERROR(write_at(prefix));
   if (!save_options.write_state) return prefix;
 
   // The state file names the checkpoint only now that its files are durable,
@@ -161,11 +184,8 @@ StatusOr<std::string> CheckpointSaver::Save(std::vector<SaveEntry> tensors,
   }
   std::vector<std::string> paths;
   for (const auto& entry : next) paths.push_back(entry.first);
-  UpdateCheckpointStateOptions state_options;
-  state_options.latest_filename = rep_->options.latest_filename;
-  state_options.save_relative_paths = rep_->options.save_relative_paths;
-  state_options.file_system = rep_->fs;
   TFCKPT_RETURN_IF_ERROR(UpdateCheckpointState(save_dir, prefix, paths, state_options));
+  if (!staged.empty()) RemoveCheckpoint(staged, rep_->options.meta_graph_suffix, rep_->fs).IgnoreError();
   rep_->last = std::move(next);
   if (evicted.has_value()) rep_->evicted.push_back(*std::move(evicted));
   rep_->MaybeDeleteOldCheckpoints();

@@ -2,9 +2,11 @@
 // moments). Every tensor of the checkpoint for step s holds the value s, so
 // a reader can tell a mixed or torn checkpoint from a complete one.
 //
-//   kill_child DIR FIRST_STEP [COUNT]   COUNT saves, default: forever
+//   kill_child DIR FIRST_STEP [COUNT [same]]   COUNT saves (-1: forever);
+//   "same" saves every step over the one prefix DIR/model, with no step.
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +20,7 @@ int main(int argc, char** argv) {
   const std::string dir = argv[1];
   const long first = std::atol(argv[2]);
   const long count = argc > 3 ? std::atol(argv[3]) : -1;
+  const bool same_prefix = argc > 4 && std::string(argv[4]) == "same";
   tfckpt::CheckpointSaverOptions options;
   options.max_to_keep = 2;
   auto saver = tfckpt::CheckpointSaver::Create(options);
@@ -38,7 +41,8 @@ int main(int argc, char** argv) {
     auto label = tfckpt::Tensor::FromStrings({}, {std::to_string(step)});
     if (!big.ok() || !small.ok() || !label.ok()) return 1;
     auto saved = (*saver)->Save({{"big", *big, ""}, {"small", *small, ""}, {"label", *label, ""}},
-                                dir + "/model", {.global_step = step});
+                                dir + "/model",
+                                {.global_step = same_prefix ? std::nullopt : std::optional(step)});
     if (!saved.ok()) {
       std::cerr << saved.status() << "\n";
       return 1;
