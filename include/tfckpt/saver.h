@@ -48,6 +48,11 @@ struct SaverOptions {
   std::string name = "save";
   // Default of save/filename (TF's `filename` argument).
   std::string filename = "model";
+  // TF's Saver(sharded=True): one SaveV2 per device (variables grouped by
+  // their node's device, in device order) writing "<prefix>_temp/part-..."
+  // shards that MergeV2Checkpoints joins at the prefix; restore_all groups
+  // one restore_shard per device.
+  bool sharded = false;
   // nullptr means FileSystem::Default(); must outlive the saver.
   FileSystem* file_system = nullptr;
   // Empty means SystemTime.
@@ -60,6 +65,9 @@ struct SaverSaveOptions {
   bool write_meta_graph = true;
   // false: no state file and no retention.
   bool write_state = true;
+  // The state file in dirname(save_path) this save updates. The saver keeps
+  // one list of checkpoints for retention whichever file a save names, as
+  // TF's Saver.save(latest_filename=...) does.
   std::string latest_filename = std::string(kDefaultLatestFilename);
   std::string meta_graph_suffix = "meta";
   bool strip_default_attrs = false;

@@ -3,13 +3,16 @@
 // buffer so tensor bytes go straight from the caller's memory to the kernel.
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <string>
 
+#include "src/base/file_lock.h"
 #include "tfckpt/file_system.h"
 
 namespace tfckpt {
@@ -181,7 +184,9 @@ class PosixFileSystem final : public FileSystem {
   }
 
   Status Delete(const std::string& path) override {
-    if (unlink(path.c_str()) != 0) return IoError("delete " + path, errno);
+    // remove(3): a file, or an empty directory (the temporary one of a
+    // sharded save, which MergeV2Checkpoints deletes).
+    if (std::remove(path.c_str()) != 0) return IoError("delete " + path, errno);
     return OkStatus();
   }
 
@@ -239,5 +244,24 @@ FileSystem* FileSystem::Default() {
   static PosixFileSystem* const file_system = new PosixFileSystem();
   return file_system;
 }
+
+namespace internal {
+
+StatusOr<std::unique_ptr<FileLock>> FileLock::Acquire(const std::string& path) {
+  const int fd = open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return IoError("lock " + path, errno);
+  while (flock(fd, LOCK_EX) != 0) {
+    if (errno == EINTR) continue;
+    const int error = errno;
+    close(fd);
+    return IoError("lock " + path, error);
+  }
+  return std::unique_ptr<FileLock>(new FileLock(path, fd));
+}
+
+// Closing the descriptor releases the lock.
+FileLock::~FileLock() { close(fd_); }
+
+}  // namespace internal
 
 }  // namespace tfckpt

@@ -964,6 +964,251 @@ Status RegisterOps(OpRegistry* registry) {
           .Attr(R"(executor_type: string = "")")
           .SetIsStateful()
           .SetIsDistributedCommunication(),
+      // Gradient and optimizer ops of training graphs (issue 7).
+      OpDefBuilder("Relu6Grad")
+          .Input("gradients: T")
+          .Input("features: T")
+          .Output("backprops: T")
+          .Attr("T: {float, double, int32, uint8, int16, int8, int64,"
+               "bfloat16, uint16, half, uint32, uint64}"),
+      OpDefBuilder("SoftplusGrad")
+          .Input("gradients: T")
+          .Input("features: T")
+          .Output("backprops: T")
+          .Attr("T: {half, bfloat16, float, double}"),
+      OpDefBuilder("EluGrad")
+          .Input("gradients: T")
+          .Input("outputs: T")
+          .Output("backprops: T")
+          .Attr("T: {half, bfloat16, float, double}"),
+      OpDefBuilder("LeakyReluGrad")
+          .Input("gradients: T")
+          .Input("features: T")
+          .Output("backprops: T")
+          .Attr("alpha: float = 0.20000000298023224")
+          .Attr("T: {half, bfloat16, float, double} = float"),
+      OpDefBuilder("ReciprocalGrad")
+          .Input("y: T")
+          .Input("dy: T")
+          .Output("z: T")
+          .Attr("T: {bfloat16, half, float, double, complex64, complex128}"),
+      OpDefBuilder("RsqrtGrad")
+          .Input("y: T")
+          .Input("dy: T")
+          .Output("z: T")
+          .Attr("T: {bfloat16, half, float, double, complex64, complex128}"),
+      OpDefBuilder("SqrtGrad")
+          .Input("y: T")
+          .Input("dy: T")
+          .Output("z: T")
+          .Attr("T: {bfloat16, half, float, double, complex64, complex128}"),
+      OpDefBuilder("DivNoNan")
+          .Input("x: T")
+          .Input("y: T")
+          .Output("z: T")
+          .Attr("T: {half, float, bfloat16, double, complex64, complex128}"),
+      OpDefBuilder("ShapeN")
+          .Input("input: N * T")
+          .Output("output: N * out_type")
+          .Attr("N: int >= 1")
+          .Attr("T: type")
+          .Attr("out_type: {int32, int64} = int32"),
+      OpDefBuilder("DynamicStitch")
+          .Input("indices: N * int32")
+          .Input("data: N * T")
+          .Output("merged: T")
+          .Attr("N: int >= 1")
+          .Attr("T: type"),
+      OpDefBuilder("InvertPermutation")
+          .Input("x: T")
+          .Output("y: T")
+          .Attr("T: {int32, int64} = int32"),
+      OpDefBuilder("Conv2DBackpropInput")
+          .Input("input_sizes: int32")
+          .Input("filter: T")
+          .Input("out_backprop: T")
+          .Output("output: T")
+          .Attr("T: {half, bfloat16, float, double, int32}")
+          .Attr("strides: list(int)")
+          .Attr("use_cudnn_on_gpu: bool = true")
+          .Attr(R"(padding: {"SAME", "VALID", "EXPLICIT"})")
+          .Attr("explicit_paddings: list(int) = []")
+          .Attr(R"(data_format: {"NHWC", "NCHW"} = "NHWC")")
+          .Attr("dilations: list(int) = [1, 1, 1, 1]"),
+      OpDefBuilder("Conv2DBackpropFilter")
+          .Input("input: T")
+          .Input("filter_sizes: int32")
+          .Input("out_backprop: T")
+          .Output("output: T")
+          .Attr("T: {half, bfloat16, float, double}")
+          .Attr("strides: list(int)")
+          .Attr("use_cudnn_on_gpu: bool = true")
+          .Attr(R"(padding: {"SAME", "VALID", "EXPLICIT"})")
+          .Attr("explicit_paddings: list(int) = []")
+          .Attr(R"(data_format: {"NHWC", "NCHW"} = "NHWC")")
+          .Attr("dilations: list(int) = [1, 1, 1, 1]"),
+      OpDefBuilder("MaxPoolGrad")
+          .Input("orig_input: T")
+          .Input("orig_output: T")
+          .Input("grad: T")
+          .Output("output: T")
+          .Attr("ksize: list(int) >= 4")
+          .Attr("strides: list(int) >= 4")
+          .Attr(R"(padding: {"SAME", "VALID", "EXPLICIT"})")
+          .Attr("explicit_paddings: list(int) = []")
+          .Attr(R"(data_format: {"NHWC", "NCHW"} = "NHWC")")
+          .Attr("T: {float, double, int32, uint8, int16, int8, int64,"
+               "bfloat16, uint16, half, uint32, uint64} = float"),
+      OpDefBuilder("AvgPoolGrad")
+          .Input("orig_input_shape: int32")
+          .Input("grad: T")
+          .Output("output: T")
+          .Attr("ksize: list(int) >= 4")
+          .Attr("strides: list(int) >= 4")
+          .Attr(R"(padding: {"SAME", "VALID"})")
+          .Attr(R"(data_format: {"NHWC", "NCHW"} = "NHWC")")
+          .Attr("T: {half, bfloat16, float, double}"),
+      OpDefBuilder("FusedBatchNormGrad")
+          .Input("y_backprop: T")
+          .Input("x: T")
+          .Input("scale: T")
+          .Input("reserve_space_1: T")
+          .Input("reserve_space_2: T")
+          .Output("x_backprop: T")
+          .Output("scale_backprop: T")
+          .Output("offset_backprop: T")
+          .Output("reserve_space_3: T")
+          .Output("reserve_space_4: T")
+          .Attr("T: {float}")
+          .Attr("epsilon: float = 9.999999747378752e-05")
+          .Attr(R"(data_format: {"NHWC", "NCHW"} = "NHWC")")
+          .Attr("is_training: bool = true"),
+      OpDefBuilder("FusedBatchNormGradV3")
+          .Input("y_backprop: T")
+          .Input("x: T")
+          .Input("scale: float")
+          .Input("reserve_space_1: U")
+          .Input("reserve_space_2: U")
+          .Input("reserve_space_3: U")
+          .Output("x_backprop: T")
+          .Output("scale_backprop: U")
+          .Output("offset_backprop: U")
+          .Output("reserve_space_4: U")
+          .Output("reserve_space_5: U")
+          .Attr("T: {half, bfloat16, float}")
+          .Attr("U: {float}")
+          .Attr("epsilon: float = 9.999999747378752e-05")
+          .Attr(R"(data_format: {"NHWC", "NCHW", "NDHWC", "NCDHW"} = "NHWC")")
+          .Attr("is_training: bool = true"),
+      OpDefBuilder("ApplyRMSProp")
+          .Input("var: Ref(T)")
+          .Input("ms: Ref(T)")
+          .Input("mom: Ref(T)")
+          .Input("lr: T")
+          .Input("rho: T")
+          .Input("momentum: T")
+          .Input("epsilon: T")
+          .Input("grad: T")
+          .Output("out: Ref(T)")
+          .Attr("T: {float, double, int32, uint8, int16, int8, complex64,"
+               "int64, qint8, quint8, qint32, bfloat16, qint16, quint16,"
+               "uint16, complex128, half, uint32, uint64}")
+          .Attr("use_locking: bool = false"),
+      OpDefBuilder("ApplyCenteredRMSProp")
+          .Input("var: Ref(T)")
+          .Input("mg: Ref(T)")
+          .Input("ms: Ref(T)")
+          .Input("mom: Ref(T)")
+          .Input("lr: T")
+          .Input("rho: T")
+          .Input("momentum: T")
+          .Input("epsilon: T")
+          .Input("grad: T")
+          .Output("out: Ref(T)")
+          .Attr("T: {float, double, int32, uint8, int16, int8, complex64,"
+               "int64, qint8, quint8, qint32, bfloat16, qint16, quint16,"
+               "uint16, complex128, half, uint32, uint64}")
+          .Attr("use_locking: bool = false"),
+      OpDefBuilder("ApplyAdagrad")
+          .Input("var: Ref(T)")
+          .Input("accum: Ref(T)")
+          .Input("lr: T")
+          .Input("grad: T")
+          .Output("out: Ref(T)")
+          .Attr("T: {float, double, int32, uint8, int16, int8, complex64,"
+               "int64, qint8, quint8, qint32, bfloat16, qint16, quint16,"
+               "uint16, complex128, half, uint32, uint64}")
+          .Attr("use_locking: bool = false")
+          .Attr("update_slots: bool = true"),
+      OpDefBuilder("ApplyAdagradV2")
+          .Input("var: Ref(T)")
+          .Input("accum: Ref(T)")
+          .Input("lr: T")
+          .Input("epsilon: T")
+          .Input("grad: T")
+          .Output("out: Ref(T)")
+          .Attr("T: {float, double, int32, uint8, int16, int8, complex64,"
+               "int64, qint8, quint8, qint32, bfloat16, qint16, quint16,"
+               "uint16, complex128, half, uint32, uint64}")
+          .Attr("use_locking: bool = false")
+          .Attr("update_slots: bool = true"),
+      OpDefBuilder("ResourceApplyRMSProp")
+          .Input("var: resource")
+          .Input("ms: resource")
+          .Input("mom: resource")
+          .Input("lr: T")
+          .Input("rho: T")
+          .Input("momentum: T")
+          .Input("epsilon: T")
+          .Input("grad: T")
+          .Attr("T: {float, double, int32, uint8, int16, int8, complex64,"
+               "int64, qint8, quint8, qint32, bfloat16, qint16, quint16,"
+               "uint16, complex128, half, uint32, uint64}")
+          .Attr("use_locking: bool = false")
+          .SetIsStateful(),
+      OpDefBuilder("ResourceApplyCenteredRMSProp")
+          .Input("var: resource")
+          .Input("mg: resource")
+          .Input("ms: resource")
+          .Input("mom: resource")
+          .Input("lr: T")
+          .Input("rho: T")
+          .Input("momentum: T")
+          .Input("epsilon: T")
+          .Input("grad: T")
+          .Attr("T: {float, double, int32, uint8, int16, int8, complex64,"
+               "int64, qint8, quint8, qint32, bfloat16, qint16, quint16,"
+               "uint16, complex128, half, uint32, uint64}")
+          .Attr("use_locking: bool = false")
+          .SetIsStateful(),
+      OpDefBuilder("ResourceApplyAdagrad")
+          .Input("var: resource")
+          .Input("accum: resource")
+          .Input("lr: T")
+          .Input("grad: T")
+          .Attr("T: {float, double, int32, uint8, int16, int8, complex64,"
+               "int64, qint8, quint8, qint32, bfloat16, qint16, quint16,"
+               "uint16, complex128, half, uint32, uint64}")
+          .Attr("use_locking: bool = false")
+          .Attr("update_slots: bool = true")
+          .SetIsStateful(),
+      OpDefBuilder("ResourceApplyAdagradV2")
+          .Input("var: resource")
+          .Input("accum: resource")
+          .Input("lr: T")
+          .Input("epsilon: T")
+          .Input("grad: T")
+          .Attr("T: {float, double, int32, uint8, int16, int8, complex64,"
+               "int64, qint8, quint8, qint32, bfloat16, qint16, quint16,"
+               "uint16, complex128, half, uint32, uint64}")
+          .Attr("use_locking: bool = false")
+          .Attr("update_slots: bool = true")
+          .SetIsStateful(),
+      OpDefBuilder("PreventGradient")
+          .Input("input: T")
+          .Output("output: T")
+          .Attr("T: type")
+          .Attr(R"(message: string = "")"),
   };
   for (const OpDefBuilder& op : ops) {
     TFCKPT_RETURN_IF_ERROR(registry->Register(op));

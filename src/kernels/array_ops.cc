@@ -222,12 +222,20 @@ StatusOr<Tensor> Concat(const OpKernelContext* ctx,
   }
   dims[static_cast<size_t>(axis)] = total;
   TFCKPT_ASSIGN_OR_RETURN(TensorShape shape, ComputedShape(ctx, dims));
-  if (first.dtype() == DataType::kString) {
-    return UnimplementedError("Concat of strings");
-  }
-  TFCKPT_ASSIGN_OR_RETURN(Tensor out, Tensor::Allocate(first.dtype(), shape));
   int64_t outer = 1;
   for (int d = 0; d < axis; ++d) outer *= shape.dim(d);
+  if (first.dtype() == DataType::kString) {  // e.g. the sharded Saver's Pack
+    std::vector<std::string> joined;
+    for (int64_t o = 0; o < outer; ++o) {
+      for (const Tensor& p : parts) {
+        const int64_t chunk = p.num_elements() / outer;
+        const auto begin = p.strings().begin() + o * chunk;
+        joined.insert(joined.end(), begin, begin + chunk);
+      }
+    }
+    return Tensor::FromStrings(shape, std::move(joined));
+  }
+  TFCKPT_ASSIGN_OR_RETURN(Tensor out, Tensor::Allocate(first.dtype(), shape));
   const size_t size = DataTypeSize(first.dtype());
   auto* dst = static_cast<char*>(out.mutable_data());
   for (int64_t o = 0; o < outer; ++o) {

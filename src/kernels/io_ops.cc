@@ -1,7 +1,9 @@
 // Checkpoint I/O kernels (SaveV2, RestoreV2, MergeV2Checkpoints) and the
-// string ops the Saver's graph uses (ShardedFilename, StringJoin). The only
-// kernels that use the bundle layer.
+// string ops the Saver's graph uses (ShardedFilename, StringJoin,
+// StaticRegexFullMatch). The only kernels that use the bundle layer.
 #include <cstdio>
+#include <regex>
+#include <span>
 
 #include "src/kernels/kernel_util.h"
 #include "src/kernels/kernels.h"
@@ -209,6 +211,33 @@ StatusOr<Fn> MakeStringJoin(const Node& node) {
   });
 }
 
+// Whether each string fully matches the `pattern` attr. TF uses RE2;
+// std::regex's ECMAScript grammar agrees on the patterns TF's graphs use
+// (the sharded Saver's "^s3://.*").
+StatusOr<Fn> MakeStaticRegexFullMatch(const Node& node) {
+  TFCKPT_ASSIGN_OR_RETURN(std::string pattern, GetStringAttr(node, "pattern"));
+  std::shared_ptr<const std::regex> regex;
+  try {
+    regex = std::make_shared<const std::regex>(pattern);
+  } catch (const std::regex_error& e) {  // std::regex only reports by throwing
+    return InvalidArgumentError("Node '" + node.name() + "': invalid pattern '" +
+                                pattern + "': " + e.what());
+  }
+  return Fn([regex](OpKernelContext* ctx) -> Status {
+    const Tensor& in = ctx->input(0);
+    if (in.dtype() != DataType::kString) {
+      return InvalidArg(ctx, "StaticRegexFullMatch input must be strings");
+    }
+    TFCKPT_ASSIGN_OR_RETURN(
+        Tensor out, ctx->AllocateOutput(0, DataType::kBool, in.shape()));
+    std::span<bool> matched = out.mutable_flat<bool>();
+    for (size_t i = 0; i < matched.size(); ++i) {
+      matched[i] = std::regex_match(in.strings()[i], *regex);
+    }
+    return OkStatus();
+  });
+}
+
 }  // namespace
 
 Status RegisterIoKernels(KernelRegistry* r) {
@@ -218,6 +247,8 @@ Status RegisterIoKernels(KernelRegistry* r) {
       r->RegisterFn("MergeV2Checkpoints", MakeMergeV2Checkpoints));
   TFCKPT_RETURN_IF_ERROR(r->RegisterFn("ShardedFilename", MakeShardedFilename));
   TFCKPT_RETURN_IF_ERROR(r->RegisterFn("StringJoin", MakeStringJoin));
+  TFCKPT_RETURN_IF_ERROR(
+      r->RegisterFn("StaticRegexFullMatch", MakeStaticRegexFullMatch));
   return OkStatus();
 }
 

@@ -15,6 +15,9 @@ Status RegisterCpuKernels(KernelRegistry* registry) {
   TFCKPT_RETURN_IF_ERROR(RegisterArrayKernels(registry));
   TFCKPT_RETURN_IF_ERROR(RegisterRandomKernels(registry));
   TFCKPT_RETURN_IF_ERROR(RegisterIoKernels(registry));
+  TFCKPT_RETURN_IF_ERROR(RegisterGradientKernels(registry));
+  TFCKPT_RETURN_IF_ERROR(RegisterNnGradKernels(registry));
+  TFCKPT_RETURN_IF_ERROR(RegisterTrainingKernels(registry));
   return OkStatus();
 }
 

@@ -20,6 +20,10 @@ Status RegisterNnKernels(KernelRegistry* registry);
 Status RegisterArrayKernels(KernelRegistry* registry);
 Status RegisterRandomKernels(KernelRegistry* registry);
 Status RegisterIoKernels(KernelRegistry* registry);
+// Training graphs: gradient helpers, nn gradients, optimizers.
+Status RegisterGradientKernels(KernelRegistry* registry);
+Status RegisterNnGradKernels(KernelRegistry* registry);
+Status RegisterTrainingKernels(KernelRegistry* registry);
 
 }  // namespace tfckpt::internal
 

@@ -57,6 +57,20 @@ class KernelTest : public ::testing::Test {
   std::unique_ptr<Graph> graph_ = std::make_unique<Graph>();
 };
 
+// fuzz/crashes/graph_exec_fuzzer/const-value-dtype-mismatch: a Const whose
+// value disagrees with its dtype attr must not run (consumers would read
+// int32 elements as int64).
+TEST_F(KernelTest, ConstValueOfAnotherDtypeIsRejected) {
+  tensorflow::NodeDef node;
+  node.set_name("c");
+  node.set_op("Const");
+  (*node.mutable_attr())["dtype"].set_type(tensorflow::DT_INT64);
+  internal::TensorToProto(Ints({2}, {1, 2}), (*node.mutable_attr())["value"].mutable_tensor());
+  ASSERT_TRUE(graph_->AddNode(node).ok());
+  EXPECT_THAT(Fetch("c:0"), StatusIs(StatusCode::kInvalidArgument,
+                                     ::testing::HasSubstr("value has dtype int32")));
+}
+
 TEST_F(KernelTest, MatMulMatchesReference) {
   std::mt19937 rng(testing::RandomSeed());
   for (bool ta : {false, true}) {

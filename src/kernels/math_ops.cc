@@ -332,6 +332,18 @@ StatusOr<Fn> MakeSelect(const Node&, bool v2) {
       }
     }
     TFCKPT_ASSIGN_OR_RETURN(TensorShape shape, TensorShape::Create(dims));
+    if (x.dtype() == DataType::kString) {  // the sharded Saver's suffix
+      std::vector<std::string> picked(ic.size());
+      for (size_t i = 0; i < picked.size(); ++i) {
+        picked[i] = c.flat<bool>()[static_cast<size_t>(ic[i])]
+                        ? x.strings()[static_cast<size_t>(ix[i])]
+                        : y.strings()[static_cast<size_t>(iy[i])];
+      }
+      TFCKPT_ASSIGN_OR_RETURN(Tensor out,
+                              Tensor::FromStrings(shape, std::move(picked)));
+      ctx->set_output(0, out);
+      return OkStatus();
+    }
     return DispatchTypes<TFCKPT_ALL_TYPES>(ctx, x.dtype(), [&](auto tag) -> Status {
       using T = decltype(tag);
       TFCKPT_ASSIGN_OR_RETURN(Tensor out,

@@ -5,12 +5,10 @@
 
 #include "src/kernels/kernel_util.h"
 #include "src/kernels/kernels.h"
+#include "src/kernels/nn_util.h"
 #include "src/kernels/reference.h"
 
 namespace tfckpt::internal {
-namespace {
-
-using Fn = FunctionKernel::Fn;
 
 Status RequireNhwc(const Node& node) {
   const std::string format = GetStringAttrOr(node, "data_format", "NHWC");
@@ -20,6 +18,10 @@ Status RequireNhwc(const Node& node) {
   }
   return OkStatus();
 }
+
+namespace {
+
+using Fn = FunctionKernel::Fn;
 
 StatusOr<Fn> MakeBiasAdd(const Node& node) {
   TFCKPT_RETURN_IF_ERROR(RequireNhwc(node));
@@ -71,13 +73,7 @@ StatusOr<Fn> MakeSoftmax(const Node&, bool log) {
   });
 }
 
-// Spatial geometry of an NHWC op from strides/dilations/padding attrs.
-struct WindowAttrs {
-  std::vector<int64_t> strides;
-  std::vector<int64_t> dilations;
-  std::vector<int64_t> ksize;  // pooling only
-  bool same = false;
-};
+}  // namespace
 
 StatusOr<WindowAttrs> ParseWindowAttrs(const Node& node, bool pooling) {
   TFCKPT_RETURN_IF_ERROR(RequireNhwc(node));
@@ -110,18 +106,17 @@ StatusOr<WindowAttrs> ParseWindowAttrs(const Node& node, bool pooling) {
 }
 
 StatusOr<reference::Conv2DGeometry> Geometry(const OpKernelContext* ctx,
-                                             const Tensor& input,
+                                             const TensorShape& input,
                                              int64_t filter_h, int64_t filter_w,
                                              const WindowAttrs& w) {
-  if (input.shape().rank() != 4) {
-    return InvalidArg(ctx, "input must be 4-dimensional" +
-                               input.shape().DebugString());
+  if (input.rank() != 4) {
+    return InvalidArg(ctx, "input must be 4-dimensional" + input.DebugString());
   }
   reference::Conv2DGeometry g;
-  g.batch = input.shape().dim(0);
-  g.in_h = input.shape().dim(1);
-  g.in_w = input.shape().dim(2);
-  g.in_c = input.shape().dim(3);
+  g.batch = input.dim(0);
+  g.in_h = input.dim(1);
+  g.in_w = input.dim(2);
+  g.in_c = input.dim(3);
   g.filter_h = filter_h;
   g.filter_w = filter_w;
   g.stride_h = w.strides[1];
@@ -132,7 +127,7 @@ StatusOr<reference::Conv2DGeometry> Geometry(const OpKernelContext* ctx,
   auto cols = reference::ComputeWindow(g.in_w, filter_w, g.stride_w, g.dilation_w, w.same);
   if (!rows || !cols) {
     return InvalidArg(ctx, "Computed output size would be negative for input " +
-                               input.shape().DebugString());
+                               input.DebugString());
   }
   g.out_h = rows->out;
   g.out_w = cols->out;
@@ -140,6 +135,8 @@ StatusOr<reference::Conv2DGeometry> Geometry(const OpKernelContext* ctx,
   g.pad_left = cols->pad_before;
   return g;
 }
+
+namespace {
 
 StatusOr<Fn> MakeConv(const Node& node, bool depthwise) {
   TFCKPT_ASSIGN_OR_RETURN(WindowAttrs w, ParseWindowAttrs(node, false));
@@ -153,7 +150,7 @@ StatusOr<Fn> MakeConv(const Node& node, bool depthwise) {
     }
     TFCKPT_ASSIGN_OR_RETURN(
         reference::Conv2DGeometry g,
-        Geometry(ctx, input, filter.shape().dim(0), filter.shape().dim(1), w));
+        Geometry(ctx, input.shape(), filter.shape().dim(0), filter.shape().dim(1), w));
     if (filter.shape().dim(2) != g.in_c) {
       return InvalidArg(ctx, "input depth must be evenly divisible by filter "
                              "depth: " + std::to_string(g.in_c) + " vs " +
@@ -184,7 +181,7 @@ StatusOr<Fn> MakePool(const Node& node, bool max) {
   return Fn([w, max](OpKernelContext* ctx) -> Status {
     const Tensor& input = ctx->input(0);
     TFCKPT_ASSIGN_OR_RETURN(reference::Conv2DGeometry g,
-                            Geometry(ctx, input, w.ksize[1], w.ksize[2], w));
+                            Geometry(ctx, input.shape(), w.ksize[1], w.ksize[2], w));
     TFCKPT_ASSIGN_OR_RETURN(TensorShape shape,
                             ComputedShape(ctx, {g.batch, g.out_h, g.out_w, g.in_c}));
     return DispatchTypes<TFCKPT_FLOAT_TYPES>(ctx, input.dtype(), [&](auto tag) -> Status {

@@ -20,6 +20,14 @@ StatusOr<Fn> MakeConst(const Node& node) {
   if (!tensor.ok()) {
     return tensor.status().WithContext("Node '" + node.name() + "'");
   }
+  // Consumers trust the declared dtype: a value of another one would be read
+  // as the wrong element type (and size).
+  if (!node.output_types().empty() && tensor->dtype() != node.output_types()[0]) {
+    return InvalidArgumentError(
+        "Node '" + node.name() + "' (op 'Const'): value has dtype " +
+        std::string(DataTypeName(tensor->dtype())) + " but attr dtype is " +
+        std::string(DataTypeName(node.output_types()[0])));
+  }
   return Fn([t = *tensor](OpKernelContext* ctx) {
     ctx->set_output(0, t);
     return OkStatus();

@@ -3,7 +3,8 @@
 #include "tfckpt/saver.h"
 
 #include <algorithm>
-#include <set>
+#include <map>
+#include <string_view>
 
 #include "src/core/proto_conversions.h"
 #include "src/runtime/op_kernel.h"
@@ -20,18 +21,11 @@ void SetType(NodeDef* node, const char* attr, DataType dtype) {
       static_cast<tensorflow::DataType>(dtype));
 }
 
-StatusOr<const Node*> AddStringConst(Graph* graph, const std::string& name,
-                                     const std::vector<std::string>& values,
-                                     bool scalar) {
-  NodeDef node;
-  node.set_name(name);
-  node.set_op("Const");
-  SetType(&node, "dtype", DataType::kString);
-  TensorShape shape =
-      scalar ? TensorShape{} : TensorShape{static_cast<int64_t>(values.size())};
-  TFCKPT_ASSIGN_OR_RETURN(Tensor t, Tensor::FromStrings(shape, values));
-  internal::TensorToProto(t, (*node.mutable_attr())["value"].mutable_tensor());
-  return graph->AddNode(std::move(node));
+// Adds "^dep" inputs sorted by name, the order TF's GraphDefs list control
+// inputs in.
+void AddControlInputs(NodeDef* node, std::vector<std::string> deps) {
+  std::sort(deps.begin(), deps.end());
+  for (const std::string& dep : deps) node->add_input("^" + dep);
 }
 
 // One variable to save under `key`.
@@ -41,7 +35,349 @@ struct Entry {
   bool resource() const { return variable.node->op() == "VarHandleOp"; }
 };
 
-// Builds the V2 non-sharded save/restore ops of TF's BulkSaverBuilder.
+// Adds the saver's nodes with the names TF's Python layer gives them:
+// Graph::UniqueName in the current name scope, so "save/Identity",
+// "save/Identity_1", ... and inputs created inside their op's scope
+// ("save/SaveV2_1/tensor_names").
+class OpAdder {
+ public:
+  explicit OpAdder(Graph* graph) : graph_(graph) {}
+
+  Graph* graph() const { return graph_; }
+
+  // A node named after `base`, not yet added.
+  NodeDef NewNode(std::string_view base, const std::string& op,
+                  const std::string& device) {
+    NodeDef node;
+    node.set_name(graph_->UniqueName(base));
+    node.set_op(op);
+    node.set_device(device);
+    return node;
+  }
+
+  // Adds the node; returns its name.
+  StatusOr<std::string> Add(NodeDef node) {
+    std::string name = node.name();
+    TFCKPT_RETURN_IF_ERROR(graph_->AddNode(std::move(node)).status());
+    return name;
+  }
+
+  StatusOr<std::string> AddConst(std::string_view base, const Tensor& value,
+                                 const std::string& device) {
+    NodeDef node = NewNode(base, "Const", device);
+    SetType(&node, "dtype", value.dtype());
+    internal::TensorToProto(value,
+                            (*node.mutable_attr())["value"].mutable_tensor());
+    return Add(std::move(node));
+  }
+
+  StatusOr<std::string> AddStrings(std::string_view base,
+                                   const std::vector<std::string>& values,
+                                   const std::string& device) {
+    TFCKPT_ASSIGN_OR_RETURN(
+        Tensor t, Tensor::FromStrings(
+                      TensorShape{static_cast<int64_t>(values.size())}, values));
+    return AddConst(base, t, device);
+  }
+
+  StatusOr<std::string> AddScalar(std::string_view base, const std::string& s,
+                                  const std::string& device) {
+    TFCKPT_ASSIGN_OR_RETURN(Tensor t, Tensor::FromStrings(TensorShape{}, {s}));
+    return AddConst(base, t, device);
+  }
+
+  StatusOr<std::string> AddInt32(std::string_view base, int32_t value,
+                                 const std::string& device) {
+    return AddConst(base, Tensor::Scalar(value), device);
+  }
+
+ private:
+  Graph* graph_;
+};
+
+// Inside `scope` (a full name) until destroyed, as TF's `with name_scope`.
+class NameScope {
+ public:
+  NameScope(Graph* graph, const std::string& scope) : graph_(graph) {
+    graph_->EnterNameScope(scope + "/");
+  }
+  ~NameScope() { graph_->ExitNameScope(); }
+  NameScope(const NameScope&) = delete;
+  NameScope& operator=(const NameScope&) = delete;
+
+ private:
+  Graph* graph_;
+};
+
+// TF's saveable_object_util.set_cpu0: CPU 0 of the device's job, replica
+// and task ("" gives "/device:CPU:0").
+std::string CpuZeroOf(const std::string& device) {
+  std::string cpu0;
+  for (const std::string_view field : {"/job:", "/replica:", "/task:"}) {
+    const size_t at = device.find(field);
+    if (at == std::string::npos) continue;
+    cpu0 += device.substr(at, device.find('/', at + 1) - at);
+  }
+  return cpu0 + "/device:CPU:0";
+}
+
+// What SaveV2 saves for an entry: the reference variable itself; for a
+// resource variable the read its VariableDef names as snapshot (TF's
+// _graph_element), else a new read.
+StatusOr<std::string> TensorToSave(OpAdder* adder, const Entry& e) {
+  if (!e.resource()) return e.variable.node->name();
+  if (!e.variable.def.snapshot_name().empty()) {
+    TFCKPT_ASSIGN_OR_RETURN(TensorId id,
+                            ParseTensorId(e.variable.def.snapshot_name()));
+    const Node* read = adder->graph()->FindNode(id.node);
+    while (read != nullptr && read->op() != "ReadVariableOp" &&
+           !read->data_inputs().empty()) {
+      read = adder->graph()->FindNode(read->data_inputs()[0].node);
+    }
+    if (read != nullptr && read->op() == "ReadVariableOp") return read->name();
+  }
+  NodeDef read = adder->NewNode("Read/ReadVariableOp", "ReadVariableOp",
+                                e.variable.node->device());
+  read.add_input(e.variable.node->name());
+  SetType(&read, "dtype", e.variable.dtype);
+  return adder->Add(std::move(read));
+}
+
+AttrValue DtypesOf(const std::vector<Entry>& entries) {
+  AttrValue dtypes;
+  for (const Entry& e : entries) {
+    dtypes.mutable_list()->add_type(
+        static_cast<tensorflow::DataType>(e.variable.dtype));
+  }
+  return dtypes;
+}
+
+// The tensor_names and shape_and_slices inputs of SaveV2/RestoreV2, made in
+// the op's scope.
+Status AddNamesAndSlices(OpAdder* adder, const std::string& op_name,
+                         const std::vector<Entry>& entries,
+                         const std::string& device, NodeDef* op) {
+  NameScope scope(adder->graph(), op_name);
+  std::vector<std::string> keys;
+  for (const Entry& e : entries) keys.push_back(e.key);
+  TFCKPT_ASSIGN_OR_RETURN(std::string names,
+                          adder->AddStrings("tensor_names", keys, device));
+  TFCKPT_ASSIGN_OR_RETURN(
+      std::string slices,
+      adder->AddStrings("shape_and_slices",
+                        std::vector<std::string>(entries.size()), device));
+  op->add_input(names);
+  op->add_input(slices);
+  return OkStatus();
+}
+
+// TF's _AddSaveOps: SaveV2 of the entries to `filename`, then the filename
+// passed on after it (control_dependency). Returns that Identity's name.
+StatusOr<std::string> AddSaveOps(OpAdder* adder, const std::string& filename,
+                                 const std::vector<Entry>& entries,
+                                 const std::string& device) {
+  NodeDef save = adder->NewNode("SaveV2", "SaveV2", device);
+  save.add_input(filename);
+  TFCKPT_RETURN_IF_ERROR(
+      AddNamesAndSlices(adder, save.name(), entries, device, &save));
+  for (const Entry& e : entries) {
+    TFCKPT_ASSIGN_OR_RETURN(std::string tensor, TensorToSave(adder, e));
+    save.add_input(tensor);
+  }
+  (*save.mutable_attr())["dtypes"] = DtypesOf(entries);
+  TFCKPT_ASSIGN_OR_RETURN(std::string save_name, adder->Add(std::move(save)));
+
+  NodeDef control = adder->NewNode("control_dependency", "Identity", device);
+  control.add_input(filename);
+  control.add_input("^" + save_name);
+  SetType(&control, "T", DataType::kString);
+  (*control.mutable_attr())["_class"].mutable_list()->add_s("loc:@" +
+                                                            filename);
+  return adder->Add(std::move(control));
+}
+
+// TF's control_flow_ops.group: one NoOp `name` after `deps` when they share
+// a device (placed there), else one NoOp per device (sorted) grouped by
+// `name`.
+StatusOr<std::string> AddGroup(OpAdder* adder, std::string_view name,
+                               const std::vector<std::string>& deps) {
+  std::map<std::string, std::vector<std::string>> by_device;
+  for (const std::string& dep : deps) {
+    by_device[adder->graph()->FindNode(dep)->device()].push_back(dep);
+  }
+  const auto no_op = [adder](std::string_view base, const std::string& device,
+                             const std::vector<std::string>& after) {
+    NodeDef node = adder->NewNode(base, "NoOp", device);
+    AddControlInputs(&node, after);
+    return adder->Add(std::move(node));
+  };
+  if (by_device.size() == 1) {
+    return no_op(name, by_device.begin()->first, deps);
+  }
+  const std::string group_name = adder->graph()->UniqueName(name);
+  std::vector<std::string> per_device;
+  {
+    NameScope scope(adder->graph(), group_name);
+    for (const auto& [device, device_deps] : by_device) {
+      TFCKPT_ASSIGN_OR_RETURN(std::string op, no_op("NoOp", device, device_deps));
+      per_device.push_back(op);
+    }
+  }
+  NodeDef group;
+  group.set_name(group_name);
+  group.set_op("NoOp");
+  AddControlInputs(&group, per_device);
+  return adder->Add(std::move(group));
+}
+
+// TF's _AddRestoreOps: RestoreV2 on CPU 0 of `device`, one assignment per
+// entry on the variable's device (through an Identity for resource
+// variables) and a group `name` over them. Returns the group's name.
+StatusOr<std::string> AddRestoreOps(OpAdder* adder, const std::string& filename,
+                                    const std::vector<Entry>& entries,
+                                    const std::string& device,
+                                    std::string_view name) {
+  const std::string cpu0 = CpuZeroOf(device);
+  NodeDef restore = adder->NewNode("RestoreV2", "RestoreV2", cpu0);
+  restore.add_input(filename);
+  TFCKPT_RETURN_IF_ERROR(
+      AddNamesAndSlices(adder, restore.name(), entries, cpu0, &restore));
+  (*restore.mutable_attr())["dtypes"] = DtypesOf(entries);
+  TFCKPT_ASSIGN_OR_RETURN(std::string restore_name,
+                          adder->Add(std::move(restore)));
+
+  std::vector<std::string> assigns;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const Entry& e = entries[i];
+    const std::string output =
+        restore_name + (i == 0 ? "" : ":" + std::to_string(i));
+    // Assignments run where the variable lives (TF colocates them).
+    const std::string& var_device = e.variable.node->device();
+    NodeDef assign;
+    if (e.resource()) {
+      NodeDef copy = adder->NewNode("Identity", "Identity", var_device);
+      copy.add_input(output);
+      SetType(&copy, "T", e.variable.dtype);
+      TFCKPT_ASSIGN_OR_RETURN(std::string copied, adder->Add(std::move(copy)));
+      assign = adder->NewNode("AssignVariableOp", "AssignVariableOp", var_device);
+      assign.add_input(e.variable.node->name());
+      assign.add_input(copied);
+      SetType(&assign, "dtype", e.variable.dtype);
+      (*assign.mutable_attr())["validate_shape"].set_b(false);
+    } else {
+      assign = adder->NewNode("Assign", "Assign", var_device);
+      assign.add_input(e.variable.node->name());
+      assign.add_input(output);
+      SetType(&assign, "T", e.variable.dtype);
+      (*assign.mutable_attr())["validate_shape"].set_b(true);
+      (*assign.mutable_attr())["use_locking"].set_b(true);
+      (*assign.mutable_attr())["_class"].mutable_list()->add_s(
+          "loc:@" + e.variable.node->name());
+    }
+    TFCKPT_ASSIGN_OR_RETURN(std::string assigned, adder->Add(std::move(assign)));
+    assigns.push_back(assigned);
+  }
+  return AddGroup(adder, name, assigns);
+}
+
+// TF's _AddShardedSaveOpsForV2: each device's entries go to
+// "<filename>_temp/part-0000k-of-0000n" (".part" for s3://), then
+// MergeV2Checkpoints joins them at `filename`. Returns the final Identity.
+StatusOr<std::string> AddShardedSaveOps(
+    OpAdder* adder, const std::string& filename,
+    const std::map<std::string, std::vector<Entry>>& by_device) {
+  const std::string any_cpu = "/device:CPU:*";
+  NodeDef is_s3 = adder->NewNode("StaticRegexFullMatch", "StaticRegexFullMatch",
+                                 any_cpu);
+  is_s3.add_input(filename);
+  (*is_s3.mutable_attr())["pattern"].set_s("^s3://.*");
+  TFCKPT_ASSIGN_OR_RETURN(std::string is_s3_name, adder->Add(std::move(is_s3)));
+  TFCKPT_ASSIGN_OR_RETURN(std::string s3_suffix,
+                          adder->AddScalar("Const", ".part", any_cpu));
+  TFCKPT_ASSIGN_OR_RETURN(std::string suffix,
+                          adder->AddScalar("Const", "_temp/part", any_cpu));
+  NodeDef select = adder->NewNode("Select", "Select", any_cpu);
+  for (const std::string& in : {is_s3_name, s3_suffix, suffix}) {
+    select.add_input(in);
+  }
+  SetType(&select, "T", DataType::kString);
+  TFCKPT_ASSIGN_OR_RETURN(std::string selected, adder->Add(std::move(select)));
+  NodeDef join = adder->NewNode("StringJoin", "StringJoin", any_cpu);
+  join.add_input(filename);
+  join.add_input(selected);
+  (*join.mutable_attr())["N"].set_i(2);
+  (*join.mutable_attr())["separator"].set_s("");
+  TFCKPT_ASSIGN_OR_RETURN(std::string temp_prefix, adder->Add(std::move(join)));
+
+  TFCKPT_ASSIGN_OR_RETURN(
+      std::string num_shards,
+      adder->AddInt32("num_shards", static_cast<int32_t>(by_device.size()), ""));
+  std::vector<std::string> shard_prefixes;
+  std::vector<std::string> shard_saves;
+  std::string last_cpu0;
+  int32_t shard = 0;
+  for (const auto& [device, entries] : by_device) {
+    last_cpu0 = CpuZeroOf(device);
+    NodeDef sharded =
+        adder->NewNode("ShardedFilename", "ShardedFilename", last_cpu0);
+    sharded.add_input(temp_prefix);
+    {
+      NameScope scope(adder->graph(), sharded.name());
+      TFCKPT_ASSIGN_OR_RETURN(std::string index,
+                              adder->AddInt32("shard", shard++, last_cpu0));
+      sharded.add_input(index);
+    }
+    sharded.add_input(num_shards);
+    TFCKPT_ASSIGN_OR_RETURN(std::string prefix, adder->Add(std::move(sharded)));
+    shard_prefixes.push_back(prefix);
+    TFCKPT_ASSIGN_OR_RETURN(std::string saved,
+                            AddSaveOps(adder, prefix, entries, last_cpu0));
+    shard_saves.push_back(saved);
+  }
+
+  NodeDef merge =
+      adder->NewNode("MergeV2Checkpoints", "MergeV2Checkpoints", last_cpu0);
+  {
+    NameScope scope(adder->graph(), merge.name());
+    NodeDef pack = adder->NewNode("checkpoint_prefixes", "Pack", last_cpu0);
+    for (const std::string& prefix : shard_prefixes) pack.add_input(prefix);
+    AddControlInputs(&pack, shard_saves);
+    (*pack.mutable_attr())["N"].set_i(static_cast<int64_t>(shard_prefixes.size()));
+    SetType(&pack, "T", DataType::kString);
+    (*pack.mutable_attr())["axis"].set_i(0);
+    TFCKPT_ASSIGN_OR_RETURN(std::string packed, adder->Add(std::move(pack)));
+    merge.add_input(packed);
+  }
+  merge.add_input(filename);
+  (*merge.mutable_attr())["delete_old_dirs"].set_b(true);
+  (*merge.mutable_attr())["allow_missing_files"].set_b(false);
+  TFCKPT_ASSIGN_OR_RETURN(std::string merged, adder->Add(std::move(merge)));
+
+  NodeDef done = adder->NewNode("Identity", "Identity", last_cpu0);
+  done.add_input(filename);
+  shard_saves.push_back(merged);
+  AddControlInputs(&done, shard_saves);
+  SetType(&done, "T", DataType::kString);
+  return adder->Add(std::move(done));
+}
+
+// The name scope of a new saver: TF's unique scope, also skipping scopes
+// that imported nodes use without having reserved the name ("save" from a
+// .meta).
+std::string FreeScope(Graph* graph, const std::string& name) {
+  for (;;) {
+    const std::string scope = graph->EnterNameScope(name);
+    graph->ExitNameScope();
+    bool taken = graph->FindNode(scope) != nullptr;
+    for (int i = 0; i < graph->num_nodes() && !taken; ++i) {
+      taken = graph->node(i).name().starts_with(scope + "/");
+    }
+    if (!taken) return scope;
+  }
+}
+
+// Builds the save/restore ops of TF's BulkSaverBuilder (V2), sharded by
+// device or not.
 StatusOr<tensorflow::SaverDef> BuildSaveOps(Graph* graph,
                                             std::vector<Entry> entries,
                                             const SaverOptions& options) {
@@ -54,137 +390,59 @@ StatusOr<tensorflow::SaverDef> BuildSaveOps(Graph* graph,
           entries[i].key);
     }
   }
-  // Imported nodes do not always reserve their scope's name ("save" from a
-  // .meta), so skip scopes that nodes already use.
-  std::string scope;
-  for (;;) {
-    scope = graph->EnterNameScope(options.name);
-    graph->ExitNameScope();
-    bool taken = graph->FindNode(scope) != nullptr;
-    for (int i = 0; i < graph->num_nodes() && !taken; ++i) {
-      taken = graph->node(i).name().starts_with(scope + "/");
-    }
-    if (!taken) break;
-  }
-  auto name = [&](const std::string& n) { return scope + "/" + n; };
-  auto indexed = [&](const std::string& n, size_t i) {
-    return i == 0 ? name(n) : name(n + "_" + std::to_string(i));
-  };
+  const std::string scope_name = FreeScope(graph, options.name);
+  NameScope scope(graph, scope_name);
+  OpAdder adder(graph);
 
-  TFCKPT_RETURN_IF_ERROR(
-      AddStringConst(graph, name("filename/input"), {options.filename}, true)
-          .status());
-  for (const auto& [node_name, input] :
-       {std::pair<std::string, std::string>{"filename", "filename/input"},
-        {"Const", "filename"}}) {
-    NodeDef node;
-    node.set_name(name(node_name));
-    node.set_op("PlaceholderWithDefault");
-    node.add_input(name(input));
+  // save/filename/input -> save/filename -> save/Const, the fed filename.
+  std::string filename;
+  for (const std::string_view base : {"filename", "Const"}) {
+    NodeDef node = adder.NewNode(base, "PlaceholderWithDefault", "");
+    if (filename.empty()) {
+      NameScope input_scope(graph, node.name());
+      TFCKPT_ASSIGN_OR_RETURN(filename,
+                              adder.AddScalar("input", options.filename, ""));
+    }
+    node.add_input(filename);
     SetType(&node, "dtype", DataType::kString);
     (*node.mutable_attr())["shape"].mutable_shape();
-    TFCKPT_RETURN_IF_ERROR(graph->AddNode(std::move(node)).status());
+    TFCKPT_ASSIGN_OR_RETURN(filename, adder.Add(std::move(node)));
   }
-  std::vector<std::string> keys;
-  for (const Entry& e : entries) keys.push_back(e.key);
-  const std::vector<std::string> slices(entries.size());
-
-  // What SaveV2 saves: the reference variable itself, or a read of the
-  // resource variable.
-  NodeDef save;
-  save.set_name(name("SaveV2"));
-  save.set_op("SaveV2");
-  TFCKPT_RETURN_IF_ERROR(
-      AddStringConst(graph, name("SaveV2/tensor_names"), keys, false).status());
-  TFCKPT_RETURN_IF_ERROR(
-      AddStringConst(graph, name("SaveV2/shape_and_slices"), slices, false)
-          .status());
-  save.add_input(name("Const"));
-  save.add_input(name("SaveV2/tensor_names"));
-  save.add_input(name("SaveV2/shape_and_slices"));
-  AttrValue dtypes;
-  size_t reads = 0;
-  for (const Entry& e : entries) {
-    dtypes.mutable_list()->add_type(
-        static_cast<tensorflow::DataType>(e.variable.dtype));
-    if (!e.resource()) {
-      save.add_input(e.variable.node->name());
-      continue;
-    }
-    NodeDef read;
-    read.set_name(indexed("Read/ReadVariableOp", reads++));
-    read.set_op("ReadVariableOp");
-    read.add_input(e.variable.node->name());
-    SetType(&read, "dtype", e.variable.dtype);
-    save.add_input(read.name());
-    TFCKPT_RETURN_IF_ERROR(graph->AddNode(std::move(read)).status());
-  }
-  (*save.mutable_attr())["dtypes"] = dtypes;
-  TFCKPT_RETURN_IF_ERROR(graph->AddNode(std::move(save)).status());
-
-  NodeDef control;
-  control.set_name(name("control_dependency"));
-  control.set_op("Identity");
-  control.add_input(name("Const"));
-  control.add_input("^" + name("SaveV2"));
-  SetType(&control, "T", DataType::kString);
-  (*control.mutable_attr())["_class"].mutable_list()->add_s("loc:@" +
-                                                            name("Const"));
-  TFCKPT_RETURN_IF_ERROR(graph->AddNode(std::move(control)).status());
-
-  TFCKPT_RETURN_IF_ERROR(
-      AddStringConst(graph, name("RestoreV2/tensor_names"), keys, false)
-          .status());
-  TFCKPT_RETURN_IF_ERROR(
-      AddStringConst(graph, name("RestoreV2/shape_and_slices"), slices, false)
-          .status());
-  NodeDef restore;
-  restore.set_name(name("RestoreV2"));
-  restore.set_op("RestoreV2");
-  restore.set_device("/device:CPU:0");
-  restore.add_input(name("Const"));
-  restore.add_input(name("RestoreV2/tensor_names"));
-  restore.add_input(name("RestoreV2/shape_and_slices"));
-  (*restore.mutable_attr())["dtypes"] = dtypes;
-  TFCKPT_RETURN_IF_ERROR(graph->AddNode(std::move(restore)).status());
-
-  NodeDef restore_all;
-  restore_all.set_name(name("restore_all"));
-  restore_all.set_op("NoOp");
-  size_t assigns = 0, resource_assigns = 0;
-  for (size_t i = 0; i < entries.size(); ++i) {
-    const Entry& e = entries[i];
-    const std::string output =
-        name("RestoreV2") + (i == 0 ? "" : ":" + std::to_string(i));
-    NodeDef assign;
-    if (e.resource()) {
-      assign.set_name(indexed("AssignVariableOp", resource_assigns++));
-      assign.set_op("AssignVariableOp");
-      SetType(&assign, "dtype", e.variable.dtype);
-    } else {
-      assign.set_name(indexed("Assign", assigns++));
-      assign.set_op("Assign");
-      SetType(&assign, "T", e.variable.dtype);
-      (*assign.mutable_attr())["validate_shape"].set_b(true);
-      (*assign.mutable_attr())["use_locking"].set_b(true);
-      (*assign.mutable_attr())["_class"].mutable_list()->add_s(
-          "loc:@" + e.variable.node->name());
-    }
-    assign.add_input(e.variable.node->name());
-    assign.add_input(output);
-    restore_all.add_input("^" + assign.name());
-    TFCKPT_RETURN_IF_ERROR(graph->AddNode(std::move(assign)).status());
-  }
-  TFCKPT_RETURN_IF_ERROR(graph->AddNode(std::move(restore_all)).status());
 
   tensorflow::SaverDef def;
-  def.set_filename_tensor_name(name("Const:0"));
-  def.set_save_tensor_name(name("control_dependency:0"));
-  def.set_restore_op_name(name("restore_all"));
+  def.set_filename_tensor_name(filename + ":0");
+  std::string save_tensor;
+  std::string restore_op;
+  if (options.sharded) {
+    // One shard per device, in device order (TF's _GroupByDevices).
+    std::map<std::string, std::vector<Entry>> by_device;
+    for (Entry& e : entries) {
+      by_device[e.variable.node->device()].push_back(std::move(e));
+    }
+    TFCKPT_ASSIGN_OR_RETURN(save_tensor,
+                            AddShardedSaveOps(&adder, filename, by_device));
+    std::vector<std::string> shard_restores;
+    for (const auto& [device, device_entries] : by_device) {
+      TFCKPT_ASSIGN_OR_RETURN(
+          std::string restored,
+          AddRestoreOps(&adder, filename, device_entries, device,
+                        "restore_shard"));
+      shard_restores.push_back(restored);
+    }
+    TFCKPT_ASSIGN_OR_RETURN(restore_op,
+                            AddGroup(&adder, "restore_all", shard_restores));
+  } else {
+    TFCKPT_ASSIGN_OR_RETURN(save_tensor,
+                            AddSaveOps(&adder, filename, entries, ""));
+    TFCKPT_ASSIGN_OR_RETURN(
+        restore_op, AddRestoreOps(&adder, filename, entries, "", "restore_all"));
+  }
+  def.set_save_tensor_name(save_tensor + ":0");
+  def.set_restore_op_name(restore_op);
   def.set_max_to_keep(options.max_to_keep);
   def.set_keep_checkpoint_every_n_hours(
       static_cast<float>(options.keep_checkpoint_every_n_hours));
-  def.set_sharded(false);
+  def.set_sharded(options.sharded);
   def.set_version(tensorflow::SaverDef::V2);
   return def;
 }
@@ -290,10 +548,7 @@ StatusOr<std::string> Saver::Save(Session* session,
               {rep_->def.save_tensor_name()}, {})
         .status();
   };
-  if (options.latest_filename != kDefaultLatestFilename) {
-    return UnimplementedError(
-        "Saver::Save with a latest_filename other than 'checkpoint'");
-  }
+  save.latest_filename = options.latest_filename;
   TFCKPT_ASSIGN_OR_RETURN(std::string prefix,
                           rep_->checkpoints->Save({}, save_path, save));
   if (options.write_meta_graph) {

@@ -8,7 +8,7 @@ pooling, normalization and reductions (FLOAT_ACC), which sum in another order
 than Eigen. Absolute floors: 1e-7 for elementwise ops, 1e-5 for the
 accumulating ones (sums of ~100 O(1) products cancel to near zero, where
 float32 rounding in another order differs by ~1e-6 absolute).
-Not covered here: random ops (seeded differently from TF by design), variables
+Not covered here: random ops (test_random_ops.py), variables
 and checkpoint I/O (test_runtime.py), DT_STRING inputs (`tfckpt run` feeds
 only numbers).
 """
@@ -487,7 +487,8 @@ def test_kernel_error_matches_tensorflow(case, tmp_path):
     assert proc.returncode != 0
     assert "INVALID_ARGUMENT" in proc.stderr, proc.stderr
     # TF's message is "Graph execution error: ... <message>\n\t [[{{node N}}]]";
-    # ours must hold the same last line and node suffix.
+    # ours must hold the same last line and node suffix, on the one line the
+    # CLI prints per error.
     message = error.value.message.rsplit("\n\t [[", 1)[0].rsplit("\n", 1)[-1]
-    assert f"{message}\n\t [[{{{{node {out.op.name}}}}}]]" in proc.stderr, (
+    assert f"{message} [[{{{{node {out.op.name}}}}}]]\n" in proc.stderr, (
         error.value.message, proc.stderr)
