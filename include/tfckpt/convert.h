@@ -8,12 +8,15 @@
 //
 // The format of a path is its extension: ".safetensors", ".npz", anything
 // else a TensorFlow checkpoint (read: V1, V2 or TF2 object-based; written:
-// V2, one data shard). Conversion streams: one tensor is in memory at a time
-// (a safetensors header is written first, from the sizes the source lists).
+// V2 with one data shard, or V1, one SSTable file, when asked). Conversion
+// streams: one tensor is in memory at a time (a safetensors header is written
+// first, from the sizes the source lists).
 // Element bytes and dtypes are kept exactly. What a format cannot hold is
 // skipped and reported, never approximated:
 //   * safetensors: no strings, complex128, quantized, 4-bit or float8 types
 //     other than F8_E5M2 and F8_E4M3 (E4M3FN);
+//   * V1 checkpoints: what TensorFlow's V1 writer refuses (bfloat16, uint32,
+//     uint64, qint16, quint16, 4-bit and float8 types);
 //   * .npz: no strings. NumPy has no bfloat16, float8 or quantized types:
 //     those are stored as the unsigned integer of the same width (bfloat16 as
 //     uint16 bit patterns) and the archive gets one more member,
@@ -72,9 +75,17 @@ class TensorSource {
   virtual StatusOr<Tensor> Read(std::string_view name) const = 0;
 };
 
+// How a checkpoint destination is written.
+enum class CheckpointVersion {
+  kV2,  // PREFIX.index + PREFIX.data-00000-of-00001
+  kV1,  // one file at the path, as Saver(write_version=V1) writes it
+};
+
 struct ConvertOptions {
   // Source name -> destination name; names not listed keep their name.
   std::map<std::string, std::string> rename;
+  // Used only when the destination is a checkpoint.
+  CheckpointVersion checkpoint_version = CheckpointVersion::kV2;
   // nullptr means FileSystem::Default().
   FileSystem* file_system = nullptr;
 };

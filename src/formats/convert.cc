@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "src/formats/tensor_files.h"
+#include "src/formats/v1_writer.h"
 #include "tfckpt/bundle_writer.h"
 #include "tfckpt/checkpoint_reader.h"
 
@@ -30,11 +31,13 @@ class CheckpointSource : public TensorSource {
 };
 
 // Why `format` cannot hold `dtype`; empty when it can.
-std::string Unsupported(TensorFileFormat format, DataType dtype) {
+std::string Unsupported(TensorFileFormat format, CheckpointVersion version, DataType dtype) {
   const std::string name(DataTypeName(dtype));
   switch (format) {
     case TensorFileFormat::kCheckpoint:
-      return "";
+      return version == CheckpointVersion::kV2 || internal::V1WriterSupports(dtype)
+                 ? ""
+                 : "a V1 checkpoint cannot hold " + name + " tensors";
     case TensorFileFormat::kSafetensors:
       return internal::SafetensorsDtype(dtype).has_value()
                  ? ""
@@ -51,6 +54,24 @@ Status WriteCheckpoint(const TensorSource& source, const std::vector<PlannedTens
   for (const PlannedTensor& t : plan) {
     TFCKPT_ASSIGN_OR_RETURN(const Tensor tensor, source.Read(t.source_name));
     TFCKPT_RETURN_IF_ERROR(writer->Add(t.name, tensor));
+  }
+  return writer->Finish();
+}
+
+Status WriteV1Checkpoint(const TensorSource& source, const std::vector<PlannedTensor>& plan,
+                         const std::string& path, FileSystem* fs) {
+  std::vector<TensorInfo> declared;
+  declared.reserve(plan.size());
+  std::map<std::string, std::string, std::less<>> source_names;
+  for (const PlannedTensor& t : plan) {
+    declared.push_back({t.name, t.dtype, t.shape});
+    source_names[t.name] = t.source_name;
+  }
+  const std::vector<std::string> order = internal::V1Writer::RecordOrder(declared);
+  TFCKPT_ASSIGN_OR_RETURN(auto writer, internal::V1Writer::Create(path, std::move(declared), fs));
+  for (const std::string& name : order) {
+    TFCKPT_ASSIGN_OR_RETURN(const Tensor tensor, source.Read(source_names.at(name)));
+    TFCKPT_RETURN_IF_ERROR(writer->Add(name, tensor));
   }
   return writer->Finish();
 }
@@ -90,7 +111,8 @@ StatusOr<ConvertResult> ConvertTensors(const TensorSource& source, const std::st
   std::vector<PlannedTensor> plan;
   std::set<std::string, std::less<>> names;
   for (const TensorInfo& info : source.tensors()) {
-    if (const std::string why = Unsupported(format, info.dtype); !why.empty()) {
+    if (const std::string why = Unsupported(format, options.checkpoint_version, info.dtype);
+        !why.empty()) {
       result.skipped.push_back(info.name + ": " + why);
       continue;
     }
@@ -114,7 +136,9 @@ StatusOr<ConvertResult> ConvertTensors(const TensorSource& source, const std::st
       status = internal::WriteNpz(source, plan, dst, fs);
       break;
     case TensorFileFormat::kCheckpoint:
-      status = WriteCheckpoint(source, plan, dst, fs);
+      status = options.checkpoint_version == CheckpointVersion::kV1
+                   ? WriteV1Checkpoint(source, plan, dst, fs)
+                   : WriteCheckpoint(source, plan, dst, fs);
       break;
   }
   if (!status.ok()) return status.WithContext("writing " + dst);

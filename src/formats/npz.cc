@@ -611,7 +611,7 @@ StatusOr<std::unique_ptr<TensorSource>> OpenNpz(const std::string& path, FileSys
     if (!json.is_object()) return DataLossError(where + " is not a JSON object");
     for (const auto& [name, value] : json.items()) {
       auto it = std::find_if(entries.begin(), entries.end(),
-                             [&](const NpzEntry& e) { return e.info.name == name; });
+                             [&key = name](const NpzEntry& e) { return e.info.name == key; });
       if (it == entries.end() || !value.is_string()) {
         return DataLossError(where + " names unknown array '" + name + "'");
       }

@@ -9,6 +9,8 @@
 
 #include "src/graph/collections.h"
 #include "src/graph/node_util.h"
+#include "tensorflow/core/protobuf/control_flow.pb.h"
+#include "tensorflow/core/protobuf/queue_runner.pb.h"
 #include "tfckpt/meta_graph.h"
 
 namespace tfckpt {
@@ -27,6 +29,133 @@ bool VariablesHaveTrainable(std::string_view version) {
   if (ec != std::errc()) return true;
   if (p != end && *p == '.') std::from_chars(p + 1, end, minor);
   return major > 1 || (major == 1 && minor >= 9);
+}
+
+// Moves graph-element names into the import scope as the Python objects TF
+// rebuilds from these protos do, checking that each names an element of the
+// graph (TF looks each up with as_graph_element).
+class ElementRescoper {
+ public:
+  ElementRescoper(const std::string& key, const std::string& scope, const Graph& graph)
+      : key_(key), scope_(scope), graph_(graph) {}
+
+  // A name that must resolve in the graph.
+  StatusOr<std::string> Element(std::string_view name) const {
+    std::string scoped = internal::PrependNameScope(name, scope_);
+    if (auto element = graph_.AsGraphElement(scoped); !element.ok()) {
+      return InvalidArgumentError("collection '" + key_ + "': " + element.status().message());
+    }
+    return scoped;
+  }
+  Status Elements(google::protobuf::RepeatedPtrField<std::string>* names) const {
+    for (std::string& name : *names) {
+      TFCKPT_ASSIGN_OR_RETURN(name, Element(name));
+    }
+    return OkStatus();
+  }
+  // A name only prefixed (context names, and values TF keeps as strings).
+  std::string Name(std::string_view name) const {
+    return internal::PrependNameScope(name, scope_);
+  }
+
+  // TF keeps the values as a set and writes them sorted; external values
+  // map a prefixed name to a resolved element.
+  Status Values(tensorflow::ValuesDef* values) const {
+    std::vector<std::string> sorted;
+    for (const std::string& v : values->values()) sorted.push_back(Name(v));
+    std::sort(sorted.begin(), sorted.end());
+    sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+    values->mutable_values()->Assign(sorted.begin(), sorted.end());
+    google::protobuf::Map<std::string, std::string> external;
+    for (const auto& [inner, outer] : values->external_values()) {
+      TFCKPT_ASSIGN_OR_RETURN(external[Name(inner)], Element(outer));
+    }
+    *values->mutable_external_values() = std::move(external);
+    return OkStatus();
+  }
+
+  Status Context(tensorflow::ControlFlowContextDef* context) const {
+    if (context->has_cond_ctxt()) return Cond(context->mutable_cond_ctxt());
+    if (context->has_while_ctxt()) return While(context->mutable_while_ctxt());
+    return OkStatus();
+  }
+
+  Status Cond(tensorflow::CondContextDef* cond) const {
+    cond->set_context_name(Name(cond->context_name()));
+    TFCKPT_ASSIGN_OR_RETURN(*cond->mutable_pred_name(), Element(cond->pred_name()));
+    TFCKPT_ASSIGN_OR_RETURN(*cond->mutable_pivot_name(), Element(cond->pivot_name()));
+    TFCKPT_RETURN_IF_ERROR(Values(cond->mutable_values_def()));
+    for (auto& nested : *cond->mutable_nested_contexts()) {
+      TFCKPT_RETURN_IF_ERROR(Context(&nested));
+    }
+    return OkStatus();
+  }
+
+  Status While(tensorflow::WhileContextDef* loop) const {
+    loop->set_context_name(Name(loop->context_name()));
+    TFCKPT_ASSIGN_OR_RETURN(*loop->mutable_pivot_name(), Element(loop->pivot_name()));
+    TFCKPT_ASSIGN_OR_RETURN(*loop->mutable_pivot_for_pred_name(),
+                            Element(loop->pivot_for_pred_name()));
+    TFCKPT_ASSIGN_OR_RETURN(*loop->mutable_pivot_for_body_name(),
+                            Element(loop->pivot_for_body_name()));
+    TFCKPT_RETURN_IF_ERROR(Elements(loop->mutable_loop_exit_names()));
+    TFCKPT_RETURN_IF_ERROR(Elements(loop->mutable_loop_enter_names()));
+    if (!loop->maximum_iterations_name().empty()) {
+      TFCKPT_ASSIGN_OR_RETURN(*loop->mutable_maximum_iterations_name(),
+                              Element(loop->maximum_iterations_name()));
+    }
+    TFCKPT_RETURN_IF_ERROR(Values(loop->mutable_values_def()));
+    for (auto& nested : *loop->mutable_nested_contexts()) {
+      TFCKPT_RETURN_IF_ERROR(Context(&nested));
+    }
+    return OkStatus();
+  }
+
+  Status QueueRunner(tensorflow::QueueRunnerDef* runner) const {
+    TFCKPT_ASSIGN_OR_RETURN(*runner->mutable_queue_name(), Element(runner->queue_name()));
+    TFCKPT_RETURN_IF_ERROR(Elements(runner->mutable_enqueue_op_name()));
+    TFCKPT_ASSIGN_OR_RETURN(*runner->mutable_close_op_name(), Element(runner->close_op_name()));
+    TFCKPT_ASSIGN_OR_RETURN(*runner->mutable_cancel_op_name(),
+                            Element(runner->cancel_op_name()));
+    // Runners saved before the field existed stop on OUT_OF_RANGE only.
+    if (runner->queue_closed_exception_types().empty()) {
+      runner->add_queue_closed_exception_types(tensorflow::error::OUT_OF_RANGE);
+    }
+    return OkStatus();
+  }
+
+ private:
+  const std::string& key_;
+  const std::string& scope_;
+  const Graph& graph_;
+};
+
+// One queue_runners / cond_context / while_context entry, rebuilt in `scope`.
+StatusOr<std::string> RescopeControlFlowEntry(const std::string& key, const std::string& value,
+                                              const std::string& scope, const Graph& graph) {
+  const ElementRescoper rescoper(key, scope, graph);
+  if (key == "queue_runners") {
+    tensorflow::QueueRunnerDef runner;
+    if (!runner.ParseFromString(value)) {
+      return InvalidArgumentError("collection 'queue_runners': an entry is not a QueueRunnerDef");
+    }
+    TFCKPT_RETURN_IF_ERROR(rescoper.QueueRunner(&runner));
+    return internal::DeterministicBytes(runner);
+  }
+  if (key == "cond_context") {
+    tensorflow::CondContextDef cond;
+    if (!cond.ParseFromString(value)) {
+      return InvalidArgumentError("collection 'cond_context': an entry is not a CondContextDef");
+    }
+    TFCKPT_RETURN_IF_ERROR(rescoper.Cond(&cond));
+    return internal::DeterministicBytes(cond);
+  }
+  tensorflow::WhileContextDef loop;
+  if (!loop.ParseFromString(value)) {
+    return InvalidArgumentError("collection 'while_context': an entry is not a WhileContextDef");
+  }
+  TFCKPT_RETURN_IF_ERROR(rescoper.While(&loop));
+  return internal::DeterministicBytes(loop);
 }
 
 // The collection as the graph stores it, with names moved into `scope`.
@@ -72,8 +201,7 @@ StatusOr<CollectionDef> Rebuild(const std::string& key, const CollectionDef& in,
               moved, internal::RescopeSaverDef(value, scope,
                                                internal::ScopeChange::kPrepend));
         } else if (internal::HasProtoConverter(key)) {
-          // Queue runners and control-flow contexts are carried unchanged.
-          moved = value;
+          TFCKPT_ASSIGN_OR_RETURN(moved, RescopeControlFlowEntry(key, value, scope, graph));
         } else {
           // TF prefixes plain strings too (a quirk of prepend_name_scope).
           moved = internal::PrependNameScope(value, scope);

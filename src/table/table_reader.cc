@@ -159,11 +159,13 @@ struct TableReader::Rep {
     return plain;
   }
 
+  // `compressed` may be only the block's first bytes (enough for the length
+  // prefix); the bound is on the whole block, handle.size bytes.
   Status CheckSnappyLength(const BlockHandle& handle, std::string_view compressed,
                            const std::string& what) const {
     size_t length = 0;
     if (!snappy::GetUncompressedLength(compressed.data(), compressed.size(), &length) ||
-        length > kMaxSnappyExpansion * (compressed.size() + 1)) {
+        length > kMaxSnappyExpansion * (handle.size + 1)) {
       return Corrupt(what + " at offset " + std::to_string(handle.offset) +
                      ": invalid snappy length");
     }

@@ -1,5 +1,6 @@
-// tfckpt convert SRC DST [--rename MAP.json]: between TensorFlow checkpoints,
-// safetensors files and .npz archives (format by extension).
+// tfckpt convert SRC DST [--rename MAP.json] [--format v1|v2]: between
+// TensorFlow checkpoints, safetensors files and .npz archives (format by
+// extension; --format picks the checkpoint version written).
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <fstream>
@@ -19,10 +20,18 @@ struct ConvertCommandOptions {
   std::string src;
   std::string dst;
   std::string rename_file;
+  std::string checkpoint_format = "v2";
 };
 
 Status RunConvertStatus(const ConvertCommandOptions& opts) {
   ConvertOptions options;
+  if (opts.checkpoint_format == "v1") {
+    if (TensorFileFormatOf(opts.dst) != TensorFileFormat::kCheckpoint) {
+      return InvalidArgumentError("--format v1 applies to a checkpoint destination, not " +
+                                  opts.dst);
+    }
+    options.checkpoint_version = CheckpointVersion::kV1;
+  }
   if (!opts.rename_file.empty()) {
     std::ifstream in(opts.rename_file, std::ios::binary);
     if (!in) return NotFoundError("cannot read " + opts.rename_file);
@@ -51,7 +60,8 @@ void AddConvertCommand(CLI::App& app, Action* action) {
   auto opts = std::make_shared<ConvertCommandOptions>();
   CLI::App* cmd = app.add_subcommand(
       "convert",
-      "Convert between TensorFlow checkpoints (V1, V2, TF2; written as V2), "
+      "Convert between TensorFlow checkpoints (V1, V2, TF2; written as V2, or V1 "
+      "with --format v1), "
       "safetensors (.safetensors) and NumPy (.npz). Tensors the destination "
       "cannot hold are skipped with a note on stderr");
   cmd->add_option("SRC", opts->src,
@@ -61,6 +71,10 @@ void AddConvertCommand(CLI::App& app, Action* action) {
       ->required();
   cmd->add_option("--rename", opts->rename_file,
                   R"(JSON file {"source name": "new name"}; other names are kept)");
+  cmd->add_option("--format", opts->checkpoint_format,
+                  "Checkpoint version of a checkpoint DST: v2 (PREFIX.index + data "
+                  "file, the default) or v1 (one SSTable file at DST)")
+      ->check(CLI::IsMember({"v1", "v2"}));
   cmd->callback([opts, action] {
     *action = [opts] {
       const Status status = RunConvertStatus(*opts);

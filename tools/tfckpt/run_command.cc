@@ -1,11 +1,17 @@
-// tfckpt run: imports a .meta, optionally restores a checkpoint, feeds
-// values (JSON or .npy), runs fetches and targets, optionally saves, and
-// prints the fetched tensors as JSON.
+// tfckpt run: imports a .meta (or a TF1-style SavedModel's meta graph, whose
+// variables it restores and whose signature keys --feed and --fetch may
+// use), optionally restores a checkpoint, feeds values (JSON or .npy), runs
+// fetches and targets, optionally saves, and prints the fetched tensors as
+// JSON.
+#include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "tfckpt/meta_graph.h"
+#include "tfckpt/saved_model.h"
 #include "tfckpt/saver.h"
 #include "tfckpt/session.h"
 #include "tools/tfckpt/cli.h"
@@ -15,6 +21,9 @@ namespace {
 
 struct RunArgs {
   std::string meta;
+  std::string saved_model;
+  std::vector<std::string> tags = {"serve"};
+  std::string signature;
   std::string restore;
   std::vector<std::string> feeds;
   std::vector<std::string> fetches;
@@ -130,50 +139,172 @@ nlohmann::json ToJson(const Tensor& t) {
           {"values", values}};
 }
 
-int Run(const RunArgs& args) {
-  Graph graph;
-  auto imported = ImportMetaGraph(&graph, args.meta);
-  if (!imported.ok()) return Fail(imported.status());
-  auto session = Session::Create(&graph);
-  if (!session.ok()) return Fail(session.status());
-  std::unique_ptr<Saver> saver;
-  if (!args.restore.empty() || !args.save.empty()) {
-    if (!imported->saver.has_value()) {
-      return Fail(InvalidArgumentError("the graph has no variables to restore or save"));
+// `status` with each line break (and the indentation after it) turned into
+// one space: the Session appends "\n\t [[{{node X}}]]" to kernel errors, and
+// the CLI prints one line per error.
+Status OneLine(const Status& status) {
+  std::string message;
+  bool in_break = false;
+  for (const char c : status.message()) {
+    if (c == '\n' || c == '\r' || (in_break && (c == '\t' || c == ' '))) {
+      if (!in_break) message += ' ';
+      in_break = true;
+      continue;
     }
-    auto created = Saver::FromImported(&graph, *imported->saver);
-    if (!created.ok()) return Fail(created.status());
-    saver = *std::move(created);
+    in_break = false;
+    message += c;
   }
-  if (!args.restore.empty()) {
-    Status s = saver->Restore(session->get(), args.restore);
-    if (!s.ok()) return Fail(s);
+  return Status(status.code(), std::move(message));
+}
+
+// The graph to run, where to restore its variables from, and the signature
+// whose keys --feed and --fetch use.
+struct LoadedGraph {
+  std::unique_ptr<Graph> graph = std::make_unique<Graph>();
+  ImportMetaGraphResult imported;
+  std::string restore_prefix;
+  std::optional<tensorflow::SignatureDef> signature;
+  // Run after the restore, as TF's SavedModel loader runs its init op.
+  std::vector<std::string> init_targets;
+};
+
+// The op the SavedModel records as its initializer: the "__saved_model_init_op"
+// signature's output (TF 2 builders), else the "saved_model_main_op" or
+// "legacy_init_op" collection (TF 1).
+StatusOr<std::vector<std::string>> SavedModelInitTargets(const LoadedGraph& loaded) {
+  constexpr std::string_view kInitOpKey = "__saved_model_init_op";
+  if (auto it = loaded.imported.signature_defs.find(std::string(kInitOpKey));
+      it != loaded.imported.signature_defs.end()) {
+    auto output = it->second.outputs().find(std::string(kInitOpKey));
+    if (output != it->second.outputs().end()) {
+      const std::string& tensor = output->second.name();
+      return std::vector<std::string>{tensor.substr(0, tensor.find(':'))};
+    }
+  }
+  for (const char* key : {"saved_model_main_op", "legacy_init_op"}) {
+    TFCKPT_ASSIGN_OR_RETURN(const std::vector<GraphElement> ops,
+                            loaded.graph->GetCollectionElements(key));
+    if (ops.empty()) continue;
+    std::vector<std::string> targets;
+    for (const GraphElement& op : ops) targets.push_back(op.node->name());
+    return targets;
+  }
+  return std::vector<std::string>{};
+}
+
+StatusOr<LoadedGraph> LoadSavedModel(const RunArgs& args) {
+  TFCKPT_ASSIGN_OR_RETURN(const SavedModelInfo model, ReadSavedModel(args.saved_model));
+  TFCKPT_ASSIGN_OR_RETURN(const tensorflow::MetaGraphDef* meta_graph,
+                          FindMetaGraph(model, args.tags));
+  if (meta_graph->has_object_graph_def()) {
+    return UnimplementedError(args.saved_model +
+                              ": a TF2 SavedModel (tf.saved_model.save), whose signatures are "
+                              "functions tfckpt cannot run; TF1-style SavedModels "
+                              "(tf.compat.v1.saved_model) run");
+  }
+  LoadedGraph loaded;
+  TFCKPT_ASSIGN_OR_RETURN(loaded.imported, ImportMetaGraph(loaded.graph.get(), *meta_graph));
+  std::error_code error;
+  if (std::filesystem::exists(model.variables_prefix + ".index", error)) {
+    loaded.restore_prefix = model.variables_prefix;
+  }
+  TFCKPT_ASSIGN_OR_RETURN(loaded.init_targets, SavedModelInitTargets(loaded));
+  if (!args.signature.empty()) {
+    auto it = loaded.imported.signature_defs.find(args.signature);
+    if (it == loaded.imported.signature_defs.end()) {
+      std::string present;
+      for (const auto& [key, unused] : loaded.imported.signature_defs) present += " " + key;
+      return NotFoundError(args.saved_model + ": no signature '" + args.signature +
+                           "'; present:" + (present.empty() ? " none" : present));
+    }
+    loaded.signature = it->second;
+  }
+  return loaded;
+}
+
+// The graph tensor a --feed or --fetch key names: with a signature, the
+// tensor of that input or output key; without, the key itself.
+StatusOr<std::string> SignatureTensor(const LoadedGraph& loaded, const std::string& key,
+                                      bool input) {
+  if (!loaded.signature.has_value()) return key;
+  const auto& map = input ? loaded.signature->inputs() : loaded.signature->outputs();
+  auto it = map.find(key);
+  if (it == map.end()) {
+    std::vector<std::string> keys;
+    for (const auto& [name, unused] : map) keys.push_back(name);
+    std::sort(keys.begin(), keys.end());
+    std::string present;
+    for (const std::string& name : keys) present += " " + name;
+    return NotFoundError("signature has no " + std::string(input ? "input" : "output") +
+                         " '" + key + "'; its " + (input ? "inputs" : "outputs") + ":" +
+                         present);
+  }
+  if (it->second.name().empty()) {
+    return UnimplementedError("signature " + std::string(input ? "input" : "output") + " '" +
+                              key + "' is not a dense tensor (sparse or composite)");
+  }
+  return it->second.name();
+}
+
+Status RunStatus(const RunArgs& args) {
+  LoadedGraph loaded;
+  if (!args.saved_model.empty()) {
+    TFCKPT_ASSIGN_OR_RETURN(loaded, LoadSavedModel(args));
+  } else {
+    TFCKPT_ASSIGN_OR_RETURN(loaded.imported, ImportMetaGraph(loaded.graph.get(), args.meta));
+  }
+  if (!args.restore.empty()) loaded.restore_prefix = args.restore;
+  const Graph& graph = *loaded.graph;
+  TFCKPT_ASSIGN_OR_RETURN(std::unique_ptr<Session> session, Session::Create(&graph));
+  std::unique_ptr<Saver> saver;
+  if (!loaded.restore_prefix.empty() || !args.save.empty()) {
+    if (!loaded.imported.saver.has_value()) {
+      return InvalidArgumentError("the graph has no variables to restore or save");
+    }
+    TFCKPT_ASSIGN_OR_RETURN(saver, Saver::FromImported(loaded.graph.get(),
+                                                       *loaded.imported.saver));
+  }
+  if (!loaded.restore_prefix.empty()) {
+    TFCKPT_RETURN_IF_ERROR(saver->Restore(session.get(), loaded.restore_prefix));
+  }
+  if (!loaded.init_targets.empty()) {
+    TFCKPT_RETURN_IF_ERROR(session->Run({}, {}, loaded.init_targets).status());
   }
   std::vector<std::pair<std::string, Tensor>> feeds;
   for (const std::string& feed : args.feeds) {
     const size_t eq = feed.find('=');
-    if (eq == std::string::npos) return Fail(InvalidArgumentError("--feed needs name=value: " + feed));
-    const std::string name = feed.substr(0, eq);
+    if (eq == std::string::npos) return InvalidArgumentError("--feed needs name=value: " + feed);
+    const std::string key = feed.substr(0, eq);
     const std::string value = feed.substr(eq + 1);
-    auto element = graph.GetTensorByName(name);
-    if (!element.ok()) return Fail(element.status());
-    const DataType dtype = element->node->output_types()[static_cast<size_t>(element->index)];
+    TFCKPT_ASSIGN_OR_RETURN(const std::string name, SignatureTensor(loaded, key, true));
+    TFCKPT_ASSIGN_OR_RETURN(const GraphElement element, graph.GetTensorByName(name));
+    const DataType dtype = element.node->output_types()[static_cast<size_t>(element.index)];
     auto tensor = value.ends_with(".npy") ? FromNpy(value) : FromJson(value, dtype);
-    if (!tensor.ok()) return Fail(tensor.status().WithContext("--feed " + name));
+    if (!tensor.ok()) return tensor.status().WithContext("--feed " + key);
     feeds.emplace_back(name, *std::move(tensor));
   }
-  auto out = (*session)->Run(feeds, args.fetches, args.targets);
-  if (!out.ok()) return Fail(out.status());
+  // With a signature and no --fetch: every output, in key order.
+  std::vector<std::string> fetch_keys = args.fetches;
+  if (fetch_keys.empty() && loaded.signature.has_value()) {
+    for (const auto& [key, unused] : loaded.signature->outputs()) fetch_keys.push_back(key);
+    std::sort(fetch_keys.begin(), fetch_keys.end());
+  }
+  std::vector<std::string> fetches;
+  for (const std::string& key : fetch_keys) {
+    TFCKPT_ASSIGN_OR_RETURN(std::string name, SignatureTensor(loaded, key, false));
+    fetches.push_back(std::move(name));
+  }
+  TFCKPT_ASSIGN_OR_RETURN(const std::vector<Tensor> out,
+                          session->Run(feeds, fetches, args.targets));
   if (!args.save.empty()) {
     SaverSaveOptions options;
     options.write_meta_graph = true;
-    auto prefix = saver->Save(session->get(), args.save, options);
-    if (!prefix.ok()) return Fail(prefix.status());
+    TFCKPT_RETURN_IF_ERROR(saver->Save(session.get(), args.save, options).status());
   }
   nlohmann::json result = nlohmann::json::object();
-  for (size_t i = 0; i < args.fetches.size(); ++i) result[args.fetches[i]] = ToJson((*out)[i]);
+  for (size_t i = 0; i < fetch_keys.size(); ++i) result[fetch_keys[i]] = ToJson(out[i]);
   std::cout << result.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
-  return kExitOk;
+  return OkStatus();
 }
 
 }  // namespace
@@ -181,15 +312,35 @@ int Run(const RunArgs& args) {
 void AddRunCommand(CLI::App& app, Action* action) {
   auto args = std::make_shared<RunArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "run", "Import a .meta graph, restore a checkpoint, run fetches and print them as JSON");
-  cmd->add_option("meta", args->meta, "MetaGraphDef file (.meta)")->required();
+      "run",
+      "Import a .meta graph (or a TF1-style SavedModel), restore a checkpoint, run fetches "
+      "and print them as JSON");
+  CLI::Option* meta = cmd->add_option("meta", args->meta, "MetaGraphDef file (.meta)");
+  CLI::Option* saved_model =
+      cmd->add_option("--saved-model", args->saved_model,
+                      "SavedModel directory instead of a .meta: its variables/ are restored")
+          ->excludes(meta);
+  cmd->add_option("--tag", args->tags, "Tags of the SavedModel's meta graph (default: serve)")
+      ->needs(saved_model);
+  cmd->add_option("--signature", args->signature,
+                  "SignatureDef key (\"serving_default\"): --feed and --fetch then name its "
+                  "input and output keys; without --fetch every output is fetched")
+      ->needs(saved_model);
   cmd->add_option("--restore", args->restore, "Checkpoint prefix to restore first");
   cmd->add_option("--feed", args->feeds,
                   "name=VALUE with VALUE a JSON number/array or a path ending in .npy");
   cmd->add_option("--fetch", args->fetches, "Tensor to fetch (\"op:0\")");
   cmd->add_option("--target", args->targets, "Operation to run for its effect");
   cmd->add_option("--save", args->save, "After running, save the variables to this prefix");
-  cmd->callback([args, action] { *action = [args] { return Run(*args); }; });
+  cmd->callback([args, action] {
+    if (args->meta.empty() && args->saved_model.empty()) {
+      throw CLI::RequiredError("a .meta file or --saved-model DIR");
+    }
+    *action = [args] {
+      const Status status = RunStatus(*args);
+      return status.ok() ? kExitOk : Fail(OneLine(status));
+    };
+  });
 }
 
 }  // namespace tfckpt::cli
