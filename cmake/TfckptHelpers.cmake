@@ -7,6 +7,29 @@ set(TFCKPT_WARNINGS
     # C++17 removed trigraphs; glob patterns like "-?????-of-" are plain text.
     -Wno-trigraphs)
 
+set(TFCKPT_SANITIZER "address" CACHE STRING
+    "What TFCKPT_SANITIZE turns on: address (ASan + UBSan) or thread (TSan)")
+set_property(CACHE TFCKPT_SANITIZER PROPERTY STRINGS address thread)
+
+# With TFCKPT_SANITIZE, compiles and links everything defined after the call
+# with the sanitizers TFCKPT_SANITIZER names. TSan cannot be combined with
+# ASan, hence one choice per build directory.
+macro(tfckpt_enable_sanitizers)
+  if(TFCKPT_SANITIZE)
+    if(TFCKPT_SANITIZER STREQUAL "address")
+      add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=all
+                          -fno-omit-frame-pointer)
+      add_link_options(-fsanitize=address,undefined)
+    elseif(TFCKPT_SANITIZER STREQUAL "thread")
+      add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+      add_link_options(-fsanitize=thread)
+    else()
+      message(FATAL_ERROR "TFCKPT_SANITIZER must be address or thread, "
+                          "got '${TFCKPT_SANITIZER}'")
+    endif()
+  endif()
+endmacro()
+
 # Applies the project's warning set to one target.
 function(tfckpt_set_warnings target)
   target_compile_options(${target} PRIVATE ${TFCKPT_WARNINGS})

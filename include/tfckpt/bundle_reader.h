@@ -5,7 +5,10 @@
 //   TFCKPT_ASSIGN_OR_RETURN(Tensor w1, reader->ReadTensor("w1"));
 //
 // Look-ups binary-search the index. Reading a tensor reads its bytes once,
-// straight into the destination buffer, and verifies their checksum. Every
+// straight into the destination buffer, and verifies their checksum; large
+// tensors are read and checksummed in pieces on several threads, and
+// ReadTensors() spreads many tensors over them. Open() reads only the index,
+// so opening a bundle costs the same whatever its data size. Every
 // length, offset and shape in the files is checked before use; bad files give
 // DATA_LOSS (or INVALID_ARGUMENT) naming the file, the tensor and the offset.
 //
@@ -14,6 +17,7 @@
 #define TFCKPT_BUNDLE_READER_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -32,6 +36,9 @@ namespace tfckpt {
 struct BundleReaderOptions {
   // nullptr means FileSystem::Default(). Must outlive the reader.
   FileSystem* file_system = nullptr;
+  // Threads that read and checksum tensor bytes; 0 means the hardware
+  // concurrency. 1 reads on the calling thread only.
+  int num_threads = 0;
 };
 
 // What the index says about one tensor.
@@ -82,6 +89,19 @@ class BundleReader {
   // dtype and shape and be writable (INVALID_ARGUMENT otherwise).
   Status ReadTensorInto(std::string_view name, Tensor* dst) const;
 
+  // Reads the named tensors (each as ReadTensor would), in parallel across
+  // tensors and pieces of tensors. Stops at the first error.
+  StatusOr<std::vector<Tensor>> ReadTensors(const std::vector<std::string>& names) const;
+
+  // As ReadTensors(), but without copying where it can: the bytes of a
+  // numeric, unpartitioned tensor in a bundle on the default file system
+  // are mapped read-only from the data file (sharing the page cache) and
+  // checked there; the result is a read-only view that keeps the mapping
+  // alive after the reader is gone. Other tensors are read as ReadTensors()
+  // does. The data files must not be truncated while a view lives (the
+  // process would get SIGBUS); bundles are never rewritten in place.
+  StatusOr<std::vector<Tensor>> MapTensors(const std::vector<std::string>& names) const;
+
   // Reads one region of a tensor (partitioned or not).
   StatusOr<Tensor> ReadSlice(std::string_view name,
                              const TensorSlice& slice) const;
@@ -89,6 +109,10 @@ class BundleReader {
   // Checks every index block checksum and every tensor's checksum. Returns
   // one non-OK status per problem found; empty when all hold.
   std::vector<Status> Verify() const;
+  // As Verify(), calling `progress` (on the calling thread) as tensor bytes
+  // are checked, with the bytes checked so far and the total stored.
+  using VerifyProgress = std::function<void(uint64_t bytes_done, uint64_t bytes_total)>;
+  std::vector<Status> Verify(const VerifyProgress& progress) const;
 
  private:
   struct Rep;

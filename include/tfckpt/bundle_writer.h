@@ -10,7 +10,8 @@
 //
 // Both files are written under temporary names, synced, and renamed into
 // place (data first, index last), so a reader never sees a half-written
-// bundle: PREFIX.index appearing is the commit. A writer destroyed before
+// bundle: PREFIX.index appearing is the commit. Large tensors are
+// checksummed on a second thread while their bytes are being written. A writer destroyed before
 // Finish() deletes its temporary files.
 //
 // Errors are sticky: after a failed call every later call returns that error.
@@ -37,6 +38,10 @@ struct BundleWriterOptions {
   int data_alignment = 1;
   // nullptr means FileSystem::Default(). Must outlive the writer.
   FileSystem* file_system = nullptr;
+  // false skips the fsyncs at Finish(), as TensorFlow's SaveV2 does: readers
+  // still see the old bundle or the whole new one, but a machine crash may
+  // lose or truncate the new files.
+  bool sync = true;
 };
 
 class BundleWriter {

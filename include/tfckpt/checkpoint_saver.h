@@ -28,8 +28,15 @@
 // deletes a checkpoint that is still tracked, so the newest complete
 // checkpoint survives.
 //
-// Thread safety: needs outside synchronization. Two savers sharing a
-// directory and state file overwrite each other's state, as in TensorFlow.
+// Processes sharing a save directory take turns (lock_save_dir): each save,
+// from writing the files to updating the state file and deleting old
+// checkpoints, holds an exclusive lock on the directory itself, so
+// two savers never interleave their files or state updates. Each still
+// writes its own list of checkpoints to the state file, as in TensorFlow
+// (the last save's list wins). Readers take no lock: they always see a
+// complete checkpoint anyway (see above).
+//
+// Thread safety: needs outside synchronization.
 #ifndef TFCKPT_CHECKPOINT_SAVER_H_
 #define TFCKPT_CHECKPOINT_SAVER_H_
 
@@ -71,6 +78,11 @@ struct CheckpointSaverOptions {
   FileSystem* file_system = nullptr;
   // Empty means SystemTime.
   Clock clock;
+  // Hold an exclusive flock(2) on the save directory during each save (no
+  // file is created; TensorFlow takes no such lock).
+  // Taken only with the default (local) file system, as other file systems
+  // have no such lock.
+  bool lock_save_dir = true;
 };
 
 // One tensor to save: the whole tensor under `name`, or, when `slice_spec`
@@ -100,6 +112,10 @@ class CheckpointSaver {
     // tensors (the graph-level Saver runs its save ops here); naming, state
     // and retention are unchanged.
     std::function<Status(const std::string& prefix)> write = nullptr;
+    // The state file of this save (TF's Saver.save(latest_filename=...));
+    // empty means CheckpointSaverOptions::latest_filename. Retention keeps
+    // one list whatever file each save names, as in TensorFlow.
+    std::string latest_filename = {};
   };
 
   // Writes the tensors (in name order, as TensorFlow's Saver does) to the

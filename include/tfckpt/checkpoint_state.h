@@ -67,6 +67,29 @@ StatusOr<std::optional<std::string>> LatestCheckpoint(
     std::string_view latest_filename = kDefaultLatestFilename,
     FileSystem* fs = nullptr);
 
+// How GetCheckpointState and LatestCheckpoint read a state file.
+struct CheckpointStateReadOptions {
+  std::string_view latest_filename = kDefaultLatestFilename;
+  // nullptr means FileSystem::Default().
+  FileSystem* file_system = nullptr;
+  // TensorFlow follows every path a state file holds, absolute or with
+  // "..", so a state file from elsewhere can point a reader at any file.
+  // false: a path that resolves outside `dir` is refused with
+  // PERMISSION_DENIED naming the state file and the path. The check is
+  // lexical (see IsPathInside): a symlink inside `dir` is still followed.
+  bool allow_paths_outside_dir = true;
+};
+
+StatusOr<CheckpointState> GetCheckpointState(const std::string& dir,
+                                             const CheckpointStateReadOptions& options);
+StatusOr<std::optional<std::string>> LatestCheckpoint(
+    const std::string& dir, const CheckpointStateReadOptions& options);
+
+// True when `path` lies in `dir` or below it, comparing the lexically
+// normalized absolute forms (relative paths are relative to the working
+// directory; "." and ".." are resolved, symlinks are not).
+bool IsPathInside(std::string_view path, std::string_view dir);
+
 // How TensorFlow records one save in the state file.
 struct UpdateCheckpointStateOptions {
   std::string_view latest_filename = kDefaultLatestFilename;

@@ -21,15 +21,15 @@ AtomicFileWriter::~AtomicFileWriter() {
   fs_->Delete(temp_path_).IgnoreError();
 }
 
-Status AtomicFileWriter::Commit() {
+Status AtomicFileWriter::Commit(bool sync) {
   if (committed_) return FailedPreconditionError(final_path_ + ": already committed");
-  TFCKPT_RETURN_IF_ERROR(file_->Sync());
+  if (sync) TFCKPT_RETURN_IF_ERROR(file_->Sync());
   Status closed = file_->Close();
   file_.reset();
   TFCKPT_RETURN_IF_ERROR(closed);
   TFCKPT_RETURN_IF_ERROR(fs_->Rename(temp_path_, final_path_));
   committed_ = true;
-  return fs_->SyncDir(DirName(final_path_));
+  return sync ? fs_->SyncDir(DirName(final_path_)) : OkStatus();
 }
 
 }  // namespace tfckpt::internal

@@ -30,7 +30,9 @@ class AtomicFileWriter {
   WritableFile* file() { return file_.get(); }
   const std::string& final_path() const { return final_path_; }
 
-  Status Commit();
+  // sync = false skips both fsyncs: the rename stays atomic for readers
+  // but is not durable across a machine crash.
+  Status Commit(bool sync = true);
 
  private:
   AtomicFileWriter(FileSystem* fs, std::string final_path,

@@ -18,6 +18,10 @@ inline uint32_t Extend(uint32_t crc, std::string_view data) {
 inline uint32_t Value(const void* data, size_t n) { return Extend(0, data, n); }
 inline uint32_t Value(std::string_view data) { return Extend(0, data); }
 
+// CRC of A followed by B, from crc_a = Value(A), crc_b = Value(B) and
+// len_b = |B|: lets pieces of one buffer be checksummed in parallel.
+uint32_t Combine(uint32_t crc_a, uint32_t crc_b, uint64_t len_b);
+
 // Checksums stored next to the data they cover are masked, so that a CRC of
 // bytes that themselves embed CRCs stays well distributed.
 constexpr uint32_t kMaskDelta = 0xa282ead8u;

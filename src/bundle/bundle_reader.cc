@@ -1,10 +1,17 @@
 #include "tfckpt/bundle_reader.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
-#include <map>
+#include <atomic>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include "src/base/crc32c.h"
 #include "src/bundle/entry_codec.h"
@@ -25,6 +32,13 @@ using internal::ToRegion;
 // Verify() streams large tensors through a buffer of this size.
 constexpr size_t kVerifyChunkBytes = size_t{8} << 20;
 
+// Tensor bytes are read and checksummed in pieces of at most this size, so
+// that one large tensor keeps every thread busy; the pieces' checksums are
+// then combined.
+constexpr size_t kPieceBytes = size_t{8} << 20;
+// Below this many bytes in all, starting threads costs more than it saves.
+constexpr size_t kParallelMinBytes = size_t{4} << 20;
+
 // Slice data keys are binary; show them as "name (slice 0,5:-)".
 std::string DisplayName(std::string_view key) {
   std::string name;
@@ -33,6 +47,57 @@ std::string DisplayName(std::string_view key) {
     return name + " (slice " + slice.DebugString() + ")";
   }
   return std::string(key);
+}
+
+// A data file mapped read-only, unmapped when the last view of it goes.
+class MappedFile {
+ public:
+  // Maps `path`, which must still have `expected_size` bytes.
+  static StatusOr<std::shared_ptr<const MappedFile>> Map(const std::string& path,
+                                                         uint64_t expected_size) {
+    const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return UnknownError(path + ": cannot open for mapping: " + std::strerror(errno));
+    struct stat st {};
+    const bool same_size =
+        fstat(fd, &st) == 0 && static_cast<uint64_t>(st.st_size) == expected_size;
+    void* data = nullptr;
+    if (same_size && expected_size > 0) {
+      data = mmap(nullptr, expected_size, PROT_READ, MAP_SHARED, fd, 0);
+    }
+    const int map_error = errno;
+    close(fd);
+    if (!same_size) {
+      return DataLossError(path + ": changed size since the bundle was opened");
+    }
+    if (data == MAP_FAILED) {
+      return UnknownError(path + ": mmap: " + std::strerror(map_error));
+    }
+    return std::shared_ptr<const MappedFile>(
+        new MappedFile(static_cast<const char*>(data), expected_size));
+  }
+
+  ~MappedFile() {
+    if (size_ > 0) munmap(const_cast<char*>(data_), size_);
+  }
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+
+  const char* data() const { return data_; }
+
+ private:
+  MappedFile(const char* data, uint64_t size) : data_(data), size_(size) {}
+  const char* data_;
+  uint64_t size_;
+};
+
+// Asks the kernel to map the pages under [data, data + n) in one go rather
+// than fault by fault; a hint, so failures are ignored.
+void PopulateForRead(const char* data, size_t n) {
+  if (n == 0) return;
+  const auto page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  const uintptr_t begin = reinterpret_cast<uintptr_t>(data) & ~(page - 1);
+  const uintptr_t end = reinterpret_cast<uintptr_t>(data) + n;
+  madvise(reinterpret_cast<void*>(begin), end - begin, MADV_POPULATE_READ);
 }
 
 // Partitioned variables have a handful of slices; overlap checks are
@@ -50,8 +115,20 @@ struct BundleReader::Rep {
     BundleEntryInfo info;
   };
 
+  // The stored bytes of one tensor, to land in `dst` and check, or, when
+  // `mapped` is set, to check where they are mapped.
+  struct ReadJob {
+    std::string name;
+    BundleEntryInfo info;
+    const RandomAccessFile* file;
+    char* dst;
+    uint32_t stored_crc;
+    const char* mapped = nullptr;
+  };
+
   std::string prefix;
   FileSystem* fs = nullptr;
+  size_t num_threads = 1;
   std::unique_ptr<internal::TableReader> index;
   std::string index_path;
   int32_t num_shards = 0;
@@ -59,6 +136,18 @@ struct BundleReader::Rep {
   mutable std::mutex data_mutex;
   // Opened on first use; a map because num_shards comes from the file.
   mutable std::map<int32_t, std::unique_ptr<RandomAccessFile>> data_files;
+  mutable std::map<int32_t, std::shared_ptr<const MappedFile>> mapped_files;
+
+  // The mapping of data file `shard_id` (already opened as `file`).
+  StatusOr<std::shared_ptr<const MappedFile>> Mapped(int32_t shard_id,
+                                                     const RandomAccessFile& file) const {
+    std::lock_guard<std::mutex> lock(data_mutex);
+    auto& mapped = mapped_files[shard_id];
+    if (mapped == nullptr) {
+      TFCKPT_ASSIGN_OR_RETURN(mapped, MappedFile::Map(file.path(), file.size()));
+    }
+    return mapped;
+  }
 
   StatusOr<tensorflow::BundleEntryProto> GetEntry(std::string_view key) const {
     // The empty key holds the header, not a tensor.
@@ -139,6 +228,72 @@ struct BundleReader::Rep {
                          ", computed " + std::to_string(actual) + ")");
   }
 
+  // Reads every job's bytes into place, in pieces spread over the threads,
+  // and checks each tensor's checksum. Returns the first error in job order.
+  Status ReadAndCheck(const std::vector<ReadJob>& jobs) const {
+    struct Piece {
+      size_t job;
+      size_t begin;
+      size_t size;
+      uint32_t crc = 0;
+      Status status;
+    };
+    std::vector<Piece> pieces;
+    size_t total_bytes = 0;
+    for (size_t j = 0; j < jobs.size(); ++j) {
+      const auto size = static_cast<size_t>(jobs[j].info.size);
+      total_bytes += size;
+      size_t begin = 0;
+      do {
+        const size_t n = std::min(kPieceBytes, size - begin);
+        pieces.push_back({j, begin, n, 0, OkStatus()});
+        begin += n;
+      } while (begin < size);
+    }
+    std::atomic<size_t> next_piece{0};
+    std::atomic<bool> failed{false};
+    auto work = [&] {
+      for (size_t i = next_piece++; i < pieces.size() && !failed.load(std::memory_order_relaxed);
+           i = next_piece++) {
+        Piece& piece = pieces[i];
+        const ReadJob& job = jobs[piece.job];
+        if (job.mapped != nullptr) {
+          const char* bytes = job.mapped + piece.begin;
+          PopulateForRead(bytes, piece.size);
+          piece.crc = crc32c::Value(bytes, piece.size);
+          continue;
+        }
+        char* dst = job.dst + piece.begin;
+        piece.status = job.file->Read(static_cast<uint64_t>(job.info.offset) + piece.begin,
+                                      piece.size, dst);
+        if (!piece.status.ok()) {
+          failed = true;
+          continue;
+        }
+        piece.crc = crc32c::Value(dst, piece.size);
+      }
+    };
+    const size_t threads =
+        total_bytes < kParallelMinBytes ? 1 : std::min(num_threads, pieces.size());
+    std::vector<std::thread> helpers;
+    for (size_t t = 1; t < threads; ++t) helpers.emplace_back(work);
+    work();
+    for (std::thread& helper : helpers) helper.join();
+    for (const Piece& piece : pieces) TFCKPT_RETURN_IF_ERROR(piece.status);
+    for (size_t i = 0; i < pieces.size();) {
+      const ReadJob& job = jobs[pieces[i].job];
+      // A tensor in one piece (most of them) needs no combining.
+      uint32_t crc = pieces[i].crc;
+      for (++i; i < pieces.size() && &jobs[pieces[i].job] == &job; ++i) {
+        crc = crc32c::Combine(crc, pieces[i].crc, pieces[i].size);
+      }
+      if (crc != job.stored_crc) {
+        return ChecksumMismatch(*job.file, job.name, job.info, job.stored_crc, crc);
+      }
+    }
+    return OkStatus();
+  }
+
   // Reads an unpartitioned entry into `dst` (matching dtype and shape).
   Status ReadEntryInto(std::string_view name, const tensorflow::BundleEntryProto& entry,
                        const BundleEntryInfo& info, Tensor* dst) const {
@@ -158,11 +313,9 @@ struct BundleReader::Rep {
       if (actual != stored) return ChecksumMismatch(*file, name, info, stored, actual);
       return OkStatus();
     }
-    auto* data = static_cast<char*>(dst->mutable_data());
-    TFCKPT_RETURN_IF_ERROR(file->Read(static_cast<uint64_t>(info.offset), size, data));
-    const uint32_t actual = crc32c::Value(data, size);
-    if (actual != stored) return ChecksumMismatch(*file, name, info, stored, actual);
-    return OkStatus();
+    return ReadAndCheck(
+        {ReadJob{std::string(name), info, file, static_cast<char*>(dst->mutable_data()), stored,
+                 nullptr}});
   }
 
   StatusOr<BundleEntryInfo> Info(std::string_view name,
@@ -268,8 +421,47 @@ struct BundleReader::Rep {
     return OkStatus();
   }
 
-  // Streams a tensor's bytes through the checksum without keeping them.
-  Status VerifyEntry(std::string_view name, const tensorflow::BundleEntryProto& entry) const {
+  StatusOr<std::vector<Tensor>> ReadOrMapTensors(const std::vector<std::string>& names,
+                                                 bool map) const {
+    std::vector<Tensor> tensors(names.size());
+    // Plain numeric tensors are batched so that they are read (or checked)
+    // in parallel; strings and partitioned tensors need decoding or assembly.
+    std::vector<ReadJob> jobs;
+    for (size_t i = 0; i < names.size(); ++i) {
+      const std::string& name = names[i];
+      TFCKPT_ASSIGN_OR_RETURN(const tensorflow::BundleEntryProto entry, GetEntry(name));
+      TFCKPT_ASSIGN_OR_RETURN(BundleEntryInfo info, Info(name, entry));
+      if (info.partitioned() || info.dtype == DataType::kString) {
+        TFCKPT_RETURN_IF_ERROR(ReadRegion(name, entry, info,
+                                          ToRegion(TensorSlice::Full(info.shape.rank()), info.shape),
+                                          info.shape, &tensors[i]));
+        continue;
+      }
+      TFCKPT_ASSIGN_OR_RETURN(const RandomAccessFile* file, Locate(name, info));
+      ReadJob job{name, {}, file, nullptr, crc32c::Unmask(entry.crc32c()), nullptr};
+      // Misaligned elements (after an odd-sized tensor) are read instead.
+      if (map && static_cast<uint64_t>(info.offset) % DataTypeSize(info.dtype) == 0) {
+        TFCKPT_ASSIGN_OR_RETURN(std::shared_ptr<const MappedFile> mapped,
+                                Mapped(info.shard_id, *file));
+        job.mapped = mapped->data() == nullptr ? nullptr : mapped->data() + info.offset;
+        TFCKPT_ASSIGN_OR_RETURN(tensors[i],
+                                Tensor::View(info.dtype, info.shape, job.mapped,
+                                             static_cast<size_t>(info.size), std::move(mapped)));
+      } else {
+        TFCKPT_ASSIGN_OR_RETURN(tensors[i], Tensor::Allocate(info.dtype, info.shape));
+        job.dst = static_cast<char*>(tensors[i].mutable_data());
+      }
+      job.info = std::move(info);
+      jobs.push_back(std::move(job));
+    }
+    TFCKPT_RETURN_IF_ERROR(ReadAndCheck(jobs));
+    return tensors;
+  }
+
+  // Streams a tensor's bytes through the checksum without keeping them,
+  // calling on_bytes(n) as each n bytes are checked.
+  Status VerifyEntry(std::string_view name, const tensorflow::BundleEntryProto& entry,
+                     const std::function<void(uint64_t)>& on_bytes) const {
     TFCKPT_ASSIGN_OR_RETURN(const BundleEntryInfo info, Info(name, entry));
     // A partitioned entry's slices must be consistent; their bytes are
     // checked as entries of their own.
@@ -277,7 +469,9 @@ struct BundleReader::Rep {
     TFCKPT_ASSIGN_OR_RETURN(const RandomAccessFile* file, Locate(name, info));
     if (info.dtype == DataType::kString) {
       TFCKPT_ASSIGN_OR_RETURN(Tensor t, Tensor::Allocate(info.dtype, info.shape));
-      return ReadEntryInto(name, entry, info, &t);
+      TFCKPT_RETURN_IF_ERROR(ReadEntryInto(name, entry, info, &t));
+      on_bytes(static_cast<uint64_t>(info.size));
+      return OkStatus();
     }
     std::string buffer(std::min(static_cast<size_t>(info.size), kVerifyChunkBytes), '\0');
     uint32_t crc = 0;
@@ -287,6 +481,7 @@ struct BundleReader::Rep {
       TFCKPT_RETURN_IF_ERROR(file->Read(static_cast<uint64_t>(info.offset + done), n, buffer.data()));
       crc = crc32c::Extend(crc, buffer.data(), n);
       done += static_cast<int64_t>(n);
+      on_bytes(n);
     }
     const uint32_t stored = crc32c::Unmask(entry.crc32c());
     if (crc != stored) return ChecksumMismatch(*file, name, info, stored, crc);
@@ -301,6 +496,9 @@ StatusOr<std::unique_ptr<BundleReader>> BundleReader::Open(std::string prefix,
                                                            BundleReaderOptions options) {
   auto rep = std::make_unique<Rep>();
   rep->fs = options.file_system != nullptr ? options.file_system : FileSystem::Default();
+  rep->num_threads = options.num_threads > 0
+                         ? static_cast<size_t>(options.num_threads)
+                         : std::max<size_t>(1, std::thread::hardware_concurrency());
   rep->prefix = std::move(prefix);
   rep->index_path = internal::MetaFilename(rep->prefix);
   auto file = rep->fs->OpenForRead(rep->index_path);
@@ -368,6 +566,16 @@ StatusOr<Tensor> BundleReader::ReadTensor(std::string_view name) const {
   return tensor;
 }
 
+StatusOr<std::vector<Tensor>> BundleReader::ReadTensors(
+    const std::vector<std::string>& names) const {
+  return rep_->ReadOrMapTensors(names, /*map=*/false);
+}
+
+StatusOr<std::vector<Tensor>> BundleReader::MapTensors(
+    const std::vector<std::string>& names) const {
+  return rep_->ReadOrMapTensors(names, /*map=*/rep_->fs == FileSystem::Default());
+}
+
 Status BundleReader::ReadTensorInto(std::string_view name, Tensor* dst) const {
   TFCKPT_ASSIGN_OR_RETURN(const tensorflow::BundleEntryProto entry, rep_->GetEntry(name));
   TFCKPT_ASSIGN_OR_RETURN(const BundleEntryInfo info, rep_->Info(name, entry));
@@ -398,6 +606,29 @@ StatusOr<Tensor> BundleReader::ReadSlice(std::string_view name, const TensorSlic
 }
 
 std::vector<Status> BundleReader::Verify() const {
+  return Verify([](uint64_t, uint64_t) {});
+}
+
+std::vector<Status> BundleReader::Verify(const VerifyProgress& progress) const {
+  // The total for the progress report: every entry with bytes of its own.
+  // Unparsable entries count for nothing here and are reported below.
+  uint64_t total = 0;
+  {
+    std::unique_ptr<internal::TableIterator> it = rep_->index->NewIterator();
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      tensorflow::BundleEntryProto entry;
+      if (it->key() != internal::kHeaderEntryKey &&
+          internal::ParseEntry(it->key(), it->value(), rep_->index_path, &entry).ok() &&
+          entry.slices_size() == 0 && entry.size() > 0) {
+        total += static_cast<uint64_t>(entry.size());
+      }
+    }
+  }
+  uint64_t done = 0;
+  const auto on_bytes = [&](uint64_t n) {
+    done += n;
+    progress(done, std::max(done, total));
+  };
   std::vector<Status> problems = rep_->index->VerifyBlocks();
   // A missing or unreadable data file is one problem, not one per tensor.
   std::set<int32_t> unreadable_shards;
@@ -416,7 +647,7 @@ std::vector<Status> BundleReader::Verify() const {
         continue;
       }
     }
-    if (status.ok()) status = rep_->VerifyEntry(DisplayName(it->key()), entry);
+    if (status.ok()) status = rep_->VerifyEntry(DisplayName(it->key()), entry, on_bytes);
     if (!status.ok()) problems.push_back(status);
   }
   if (!it->status().ok()) problems.push_back(it->status());

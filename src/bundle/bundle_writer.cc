@@ -2,6 +2,7 @@
 
 #include <map>
 #include <string>
+#include <thread>
 
 #include "src/base/atomic_file.h"
 #include "src/base/crc32c.h"
@@ -13,6 +14,13 @@
 #include "tensorflow/core/protobuf/tensor_bundle.pb.h"
 
 namespace tfckpt {
+namespace {
+
+// Tensors at least this large are checksummed on a second thread while the
+// calling thread writes them, instead of in a pass of their own.
+constexpr size_t kOverlapChecksumBytes = size_t{4} << 20;
+
+}  // namespace
 
 using internal::AtomicFileWriter;
 
@@ -79,6 +87,12 @@ Status BundleWriter::Rep::AddEntry(std::string key, const Tensor& tensor) {
     crc = internal::EncodeStringTensor(tensor.strings(), &encoded);
     TFCKPT_RETURN_IF_ERROR(file->Append(encoded));
     entry.set_size(static_cast<int64_t>(encoded.size()));
+  } else if (tensor.byte_size() >= kOverlapChecksumBytes) {
+    std::thread checksummer([&] { crc = crc32c::Value(tensor.bytes()); });
+    const Status appended = file->Append(tensor.bytes());
+    checksummer.join();
+    TFCKPT_RETURN_IF_ERROR(appended);
+    entry.set_size(static_cast<int64_t>(tensor.byte_size()));
   } else {
     crc = crc32c::Value(tensor.bytes());
     TFCKPT_RETURN_IF_ERROR(file->Append(tensor.bytes()));
@@ -165,7 +179,7 @@ Status BundleWriter::Rep::WriteIndex() {
     TFCKPT_RETURN_IF_ERROR(table->Add(key, entry.SerializeAsString()));
   }
   TFCKPT_RETURN_IF_ERROR(table->Finish());
-  return index->Commit();
+  return index->Commit(options.sync);
 }
 
 Status BundleWriter::Finish() {
@@ -175,7 +189,7 @@ Status BundleWriter::Finish() {
   rep_->finished = true;
   TFCKPT_RETURN_IF_ERROR(rep_->status);
   // The data file goes into place first; the index appearing is the commit.
-  TFCKPT_RETURN_IF_ERROR(rep_->Fail(rep_->data->Commit()));
+  TFCKPT_RETURN_IF_ERROR(rep_->Fail(rep_->data->Commit(rep_->options.sync)));
   return rep_->Fail(rep_->WriteIndex());
 }
 

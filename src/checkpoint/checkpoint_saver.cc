@@ -6,6 +6,7 @@
 #include <deque>
 #include <random>
 
+#include "src/base/file_lock.h"
 #include "tfckpt/bundle_writer.h"
 #include "tfckpt/tensor_slice.h"
 
@@ -22,6 +23,14 @@ bool IsStaleTempFile(std::string_view name) {
   if (marker == std::string_view::npos) return false;
   const std::string_view digits = name.substr(marker + kTempMarker.size());
   return !digits.empty() && digits.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+Status CheckLatestFilename(const std::string& latest_filename) {
+  if (latest_filename.empty() || latest_filename.find('/') != std::string::npos) {
+    return InvalidArgumentError("'latest_filename' must be a file name without path components, got '" +
+                                latest_filename + "'");
+  }
+  return OkStatus();
 }
 
 }  // namespace
@@ -114,11 +123,7 @@ StatusOr<std::unique_ptr<CheckpointSaver>> CheckpointSaver::Create(
   if (!(options.keep_checkpoint_every_n_hours > 0)) {
     return InvalidArgumentError("keep_checkpoint_every_n_hours must be > 0");
   }
-  if (options.latest_filename.empty() ||
-      options.latest_filename.find('/') != std::string::npos) {
-    return InvalidArgumentError("'latest_filename' must be a file name without path components, got '" +
-                                options.latest_filename + "'");
-  }
+  TFCKPT_RETURN_IF_ERROR(CheckLatestFilename(options.latest_filename));
   auto rep = std::make_unique<Rep>();
   if (!options.clock) options.clock = SystemTime;
   rep->fs = options.file_system != nullptr ? options.file_system : FileSystem::Default();
@@ -135,24 +140,36 @@ StatusOr<std::string> CheckpointSaver::Save(std::vector<SaveEntry> tensors,
                                             const std::string& save_path,
                                             SaveOptions save_options) {
   if (save_path.empty()) return InvalidArgumentError("save_path is empty");
+  const std::string& latest_filename = save_options.latest_filename.empty()
+                                            ? rep_->options.latest_filename
+                                            : save_options.latest_filename;
+  TFCKPT_RETURN_IF_ERROR(CheckLatestFilename(latest_filename));
   std::string prefix = save_path;
   if (save_options.global_step.has_value()) {
     char step[32];
     std::snprintf(step, sizeof(step), rep_->options.pad_step_number ? "-%08lld" : "-%lld",
                   static_cast<long long>(*save_options.global_step));
     prefix += step;
-  } else if (BaseName(save_path) == rep_->options.latest_filename) {
+  } else if (BaseName(save_path) == latest_filename) {
     return InvalidArgumentError("'latest_filename' collides with 'save_path': '" +
-                                rep_->options.latest_filename + "' and '" + save_path + "'");
+                                latest_filename + "' and '" + save_path + "'");
   }
   const std::string save_dir = DirName(save_path);
+  // Held until the save returns; it also keeps the stale-file cleanup below
+  // from deleting another process's files mid-save.
+  std::unique_ptr<internal::FileLock> lock;
+  if (rep_->options.lock_save_dir && rep_->fs == FileSystem::Default()) {
+    TFCKPT_RETURN_IF_ERROR(rep_->fs->CreateDir(save_dir));
+    TFCKPT_ASSIGN_OR_RETURN(
+        lock, internal::FileLock::Acquire(save_dir.empty() ? "." : save_dir));
+  }
   rep_->CleanStaleTempFiles(save_dir);
   const auto write_at = [&](const std::string& at) {
     Status written = save_options.write ? save_options.write(at) : rep_->WriteBundle(tensors, at);
     return written.WithContext("saving checkpoint " + at);
   };
   UpdateCheckpointStateOptions state_options;
-  state_options.latest_filename = rep_->options.latest_filename;
+  state_options.latest_filename = latest_filename;
   state_options.save_relative_paths = rep_->options.save_relative_paths;
   state_options.file_system = rep_->fs;
 

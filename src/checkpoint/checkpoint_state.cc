@@ -3,6 +3,7 @@
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "src/base/atomic_file.h"
@@ -111,11 +112,25 @@ std::string FormatCheckpointState(const CheckpointState& state) {
   return out;
 }
 
+bool IsPathInside(std::string_view path, std::string_view dir) {
+  const std::vector<std::string> inner = AbsoluteComponents(path);
+  const std::vector<std::string> outer = AbsoluteComponents(dir);
+  return inner.size() >= outer.size() && std::equal(outer.begin(), outer.end(), inner.begin());
+}
+
 StatusOr<CheckpointState> GetCheckpointState(const std::string& dir,
                                              std::string_view latest_filename,
                                              FileSystem* fs) {
-  fs = OrDefault(fs);
-  const std::string path = JoinPath(dir, latest_filename);
+  CheckpointStateReadOptions options;
+  options.latest_filename = latest_filename;
+  options.file_system = fs;
+  return GetCheckpointState(dir, options);
+}
+
+StatusOr<CheckpointState> GetCheckpointState(const std::string& dir,
+                                             const CheckpointStateReadOptions& options) {
+  FileSystem* fs = OrDefault(options.file_system);
+  const std::string path = JoinPath(dir, options.latest_filename);
   TFCKPT_ASSIGN_OR_RETURN(std::unique_ptr<RandomAccessFile> file, fs->OpenForRead(path));
   if (file->size() > kMaxStateFileBytes) {
     return DataLossError(path + ": " + std::to_string(file->size()) +
@@ -135,6 +150,16 @@ StatusOr<CheckpointState> GetCheckpointState(const std::string& dir,
   for (std::string& p : state.all_model_checkpoint_paths) {
     if (!IsAbsolute(p)) p = JoinPath(dir, p);
   }
+  if (!options.allow_paths_outside_dir) {
+    std::vector<const std::string*> paths = {&state.model_checkpoint_path};
+    for (const std::string& p : state.all_model_checkpoint_paths) paths.push_back(&p);
+    for (const std::string* p : paths) {
+      if (!IsPathInside(*p, dir)) {
+        return PermissionDeniedError(path + " names checkpoint '" + *p + "', outside " + dir +
+                                     " (paths outside the directory are not allowed)");
+      }
+    }
+  }
   return state;
 }
 
@@ -150,12 +175,22 @@ bool CheckpointExists(const std::string& prefix, FileSystem* fs) {
 StatusOr<std::optional<std::string>> LatestCheckpoint(const std::string& dir,
                                                       std::string_view latest_filename,
                                                       FileSystem* fs) {
-  auto state = GetCheckpointState(dir, latest_filename, fs);
+  CheckpointStateReadOptions options;
+  options.latest_filename = latest_filename;
+  options.file_system = fs;
+  return LatestCheckpoint(dir, options);
+}
+
+StatusOr<std::optional<std::string>> LatestCheckpoint(const std::string& dir,
+                                                      const CheckpointStateReadOptions& options) {
+  auto state = GetCheckpointState(dir, options);
   if (!state.ok()) {
     if (state.status().code() == StatusCode::kNotFound) return std::optional<std::string>();
     return state.status();
   }
-  if (!CheckpointExists(state->model_checkpoint_path, fs)) return std::optional<std::string>();
+  if (!CheckpointExists(state->model_checkpoint_path, options.file_system)) {
+    return std::optional<std::string>();
+  }
   return std::optional<std::string>(state->model_checkpoint_path);
 }
 

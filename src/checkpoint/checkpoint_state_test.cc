@@ -112,6 +112,55 @@ TEST(CheckpointStateTest, LatestCheckpointResolvesRelativePathsAndChecksFiles) {
   EXPECT_FALSE(CheckpointExists(dir.Join("m-3")));
 }
 
+// TensorFlow follows any path; with allow_paths_outside_dir = false only
+// paths that stay inside the directory are.
+TEST(CheckpointStateTest, PathsOutsideTheDirectoryOnlyWhenAllowed) {
+  TempDir outer;
+  const std::string dir = outer.Join("run");
+  testing::WriteFileOrDie(outer.Join("secret.index"), "");
+  TFCKPT_ASSERT_OK(FileSystem::Default()->CreateDir(dir));
+  testing::WriteFileOrDie(dir + "/m-1.index", "");
+  CheckpointStateReadOptions inside_only;
+  inside_only.allow_paths_outside_dir = false;
+  for (const std::string& escape : {std::string("../secret"), outer.Join("secret"),
+                                    std::string("./../secret")}) {
+    SCOPED_TRACE(escape);
+    testing::WriteFileOrDie(dir + "/checkpoint", "model_checkpoint_path: \"" + escape + "\"\n");
+    TFCKPT_ASSERT_OK_AND_ASSIGN(std::optional<std::string> latest, LatestCheckpoint(dir));
+    ASSERT_TRUE(latest.has_value()) << "followed by default, as in TensorFlow";
+    EXPECT_TRUE(CheckpointExists(*latest));
+    EXPECT_THAT(LatestCheckpoint(dir, inside_only),
+                StatusIs(StatusCode::kPermissionDenied, HasSubstr(escape)));
+    EXPECT_THAT(GetCheckpointState(dir, inside_only),
+                StatusIs(StatusCode::kPermissionDenied, HasSubstr(dir + "/checkpoint")));
+  }
+  // An escape in the list only is refused too.
+  testing::WriteFileOrDie(dir + "/checkpoint",
+                          "model_checkpoint_path: \"m-1\"\nall_model_checkpoint_paths: "
+                          "\"../secret\"\nall_model_checkpoint_paths: \"m-1\"\n");
+  EXPECT_THAT(GetCheckpointState(dir, inside_only), StatusIs(StatusCode::kPermissionDenied));
+  // Relative, absolute and "./"-style paths inside are fine.
+  for (const std::string& inside : {std::string("m-1"), dir + "/m-1", std::string("./m-1")}) {
+    SCOPED_TRACE(inside);
+    testing::WriteFileOrDie(dir + "/checkpoint", "model_checkpoint_path: \"" + inside + "\"\n");
+    TFCKPT_ASSERT_OK_AND_ASSIGN(std::optional<std::string> latest,
+                                LatestCheckpoint(dir, inside_only));
+    ASSERT_TRUE(latest.has_value());
+    EXPECT_TRUE(IsPathInside(*latest, dir));
+  }
+}
+
+TEST(IsPathInsideTest, ComparesNormalizedComponents) {
+  EXPECT_TRUE(IsPathInside("/a/b/c", "/a/b"));
+  EXPECT_TRUE(IsPathInside("/a/b", "/a/b/"));
+  EXPECT_TRUE(IsPathInside("/a/b/./c/../d", "/a/b"));
+  EXPECT_FALSE(IsPathInside("/a/bc", "/a/b"));
+  EXPECT_FALSE(IsPathInside("/a/b/../c", "/a/b"));
+  EXPECT_FALSE(IsPathInside("/a", "/a/b"));
+  EXPECT_TRUE(IsPathInside("x/y", "x"));
+  EXPECT_FALSE(IsPathInside("../x", "."));
+}
+
 TEST(CheckpointStateTest, V1GlobPatternsCountAsExisting) {
   TempDir dir;
   testing::WriteFileOrDie(dir.Join("m-00000-of-00002"), "");

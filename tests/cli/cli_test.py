@@ -465,9 +465,24 @@ def case_latest(ctx):
     linear_dir = os.path.dirname(ctx.prefix("linear"))
     out = ctx.run_ok(["latest", linear_dir])
     check(out == ctx.prefix("linear") + "\n", f"latest printed {out!r}")
-    check(ctx.run_ok(["ls", linear_dir]) == ctx.run_ok(["ls", ctx.prefix("linear")]),
-          "ls DIR differs from ls PREFIX")
-    ctx.run_ok(["verify", linear_dir])
+    out, err = ctx.run(["ls", linear_dir], 0)
+    check(out == ctx.run_ok(["ls", ctx.prefix("linear")]), "ls DIR differs from ls PREFIX")
+    check(err == f"tfckpt: reading {ctx.prefix('linear')} (the latest checkpoint in "
+          f"{linear_dir}/checkpoint)\n", f"ls DIR: stderr {err!r}")
+    ctx.run(["verify", linear_dir], 0)
+    # A state file naming a checkpoint outside its directory: followed, as
+    # TensorFlow does, but said; refused with --inside-only.
+    elsewhere = os.path.join(ctx.tmp, "elsewhere")
+    os.mkdir(elsewhere)
+    with open(os.path.join(elsewhere, "checkpoint"), "w") as f:
+        f.write(f'model_checkpoint_path: "{ctx.prefix("linear")}"\n')
+    out, err = ctx.run(["latest", elsewhere], 0)
+    check(out == ctx.prefix("linear") + "\n", f"latest printed {out!r}")
+    check(f"outside {elsewhere}" in err, f"latest: no note on stderr: {err!r}")
+    _, err = ctx.run(["ls", elsewhere], 0)
+    check(f"outside {elsewhere}" in err, f"ls: no note on stderr: {err!r}")
+    _, err = ctx.run(["latest", "--inside-only", elsewhere], 1)
+    one_error_line(err, "PERMISSION_DENIED", ctx.prefix("linear"))
     empty = os.path.join(ctx.tmp, "empty")
     os.mkdir(empty)
     _, err = ctx.run(["latest", empty], 1)

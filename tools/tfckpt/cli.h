@@ -48,8 +48,10 @@ inline constexpr const char* kCheckpointArgHelp =
     "directory, meaning the latest checkpoint its `checkpoint` file records";
 
 // Opens the checkpoint `path` names: a prefix, or a directory whose
-// `checkpoint` state file names the latest checkpoint. V2 bundles and V1
-// checkpoints (a file or a sharded pattern) are both accepted.
+// `checkpoint` state file names the latest checkpoint (then "tfckpt: reading
+// PREFIX (...)" on stderr says which, and whether it lies outside the
+// directory). V2 bundles and V1 checkpoints (a file or a sharded pattern)
+// are both accepted.
 StatusOr<std::unique_ptr<CheckpointReader>> OpenCheckpoint(const std::string& path);
 
 // Prints one line "tfckpt: <status>" to stderr; returns kExitFailure.

@@ -19,6 +19,7 @@
 #include "tfckpt/tensor.h"
 #include "tfckpt/tensor_slice.h"
 #include "tools/tfckpt/cli.h"
+#include "tools/tfckpt/progress.h"
 
 namespace tfckpt::cli {
 namespace {
@@ -70,6 +71,9 @@ Status Copy(const CpOptions& opts) {
   TFCKPT_ASSIGN_OR_RETURN(std::vector<StoredItem> items,
                           ItemsInDataOrder(*reader, entries));
   TFCKPT_ASSIGN_OR_RETURN(auto writer, BundleWriter::Create(opts.dst));
+  uint64_t total_bytes = 0;
+  for (const StoredItem& item : items) total_bytes += static_cast<uint64_t>(item.size);
+  Progress progress("cp", total_bytes);
   for (const StoredItem& item : items) {
     const BundleEntryInfo& entry = *item.entry;
     if (item.slice.has_value()) {
@@ -81,6 +85,7 @@ Status Copy(const CpOptions& opts) {
       TFCKPT_ASSIGN_OR_RETURN(Tensor t, reader->ReadTensor(entry.name));
       TFCKPT_RETURN_IF_ERROR(writer->Add(entry.name, t));
     }
+    progress.Add(static_cast<uint64_t>(item.size));
   }
   return writer->Finish();
 }

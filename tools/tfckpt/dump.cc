@@ -25,6 +25,7 @@
 #include "tfckpt/statusor.h"
 #include "tfckpt/tensor.h"
 #include "tools/tfckpt/cli.h"
+#include "tools/tfckpt/progress.h"
 
 namespace tfckpt::cli {
 namespace {
@@ -356,8 +357,13 @@ StatusOr<std::vector<std::string>> FormatValues(const Tensor& t, Style style) {
   return values;
 }
 
+// Bytes element `i` of `t` holds, for the progress report.
+uint64_t ElementBytes(const Tensor& t, size_t i) {
+  return t.dtype() == DataType::kString ? t.strings()[i].size() : DataTypeSize(t.dtype());
+}
+
 std::string JsonDump(std::string_view name, const Tensor& t,
-                     const std::vector<std::string>& values) {
+                     const std::vector<std::string>& values, Progress* progress) {
   std::string out = "{\n  \"name\": " + JsonString(name) +
                     ",\n  \"dtype\": " + JsonString(DataTypeName(t.dtype())) +
                     ",\n  \"shape\": [";
@@ -369,6 +375,7 @@ std::string JsonDump(std::string_view name, const Tensor& t,
   for (size_t i = 0; i < values.size(); ++i) {
     if (i > 0) out += ", ";
     out += values[i];
+    progress->Add(ElementBytes(t, i));
   }
   out += "]\n}\n";
   return out;
@@ -376,12 +383,13 @@ std::string JsonDump(std::string_view name, const Tensor& t,
 
 // A header line, then one "[i,j,...] value" line per element.
 std::string TextDump(std::string_view name, const Tensor& t,
-                     const std::vector<std::string>& values) {
+                     const std::vector<std::string>& values, Progress* progress) {
   std::string out(name);
   out += ": " + t.DebugString() + "\n";
   const int rank = t.shape().rank();
   std::vector<int64_t> index(static_cast<size_t>(rank), 0);
-  for (const std::string& v : values) {
+  for (size_t i = 0; i < values.size(); ++i) {
+    const std::string& v = values[i];
     out += '[';
     for (int d = 0; d < rank; ++d) {
       if (d > 0) out += ',';
@@ -394,6 +402,7 @@ std::string TextDump(std::string_view name, const Tensor& t,
       if (++index[ud] < t.shape().dim(d)) break;
       index[ud] = 0;
     }
+    progress->Add(ElementBytes(t, i));
   }
   return out;
 }
@@ -406,8 +415,16 @@ int RunDump(const DumpOptions& opts) {
   const Style style = opts.json ? Style::kJson : Style::kText;
   auto values = FormatValues(*tensor, style);
   if (!values.ok()) return Fail(values.status().WithContext(opts.name));
-  std::cout << (opts.json ? JsonDump(opts.name, *tensor, *values)
-                          : TextDump(opts.name, *tensor, *values));
+  std::string out;
+  {
+    uint64_t total_bytes = 0;
+    for (size_t i = 0; i < values->size(); ++i) total_bytes += ElementBytes(*tensor, i);
+    // Gone (and its line erased) before the values are printed.
+    Progress progress("dump", total_bytes);
+    out = opts.json ? JsonDump(opts.name, *tensor, *values, &progress)
+                    : TextDump(opts.name, *tensor, *values, &progress);
+  }
+  std::cout << out;
   return kExitOk;
 }
 

@@ -6,9 +6,11 @@
 #include <string>
 #include <vector>
 
+#include "tfckpt/bundle_reader.h"
 #include "tfckpt/checkpoint_reader.h"
 #include "tfckpt/status.h"
 #include "tools/tfckpt/cli.h"
+#include "tools/tfckpt/progress.h"
 
 namespace tfckpt::cli {
 namespace {
@@ -20,7 +22,18 @@ struct VerifyOptions {
 int RunVerify(const VerifyOptions& opts) {
   auto reader = OpenCheckpoint(opts.prefix);
   if (!reader.ok()) return Fail(reader.status());
-  const std::vector<Status> problems = (*reader)->Verify();
+  std::vector<Status> problems;
+  if (const BundleReader* bundle = (*reader)->bundle(); bundle != nullptr) {
+    std::unique_ptr<Progress> progress;
+    uint64_t reported = 0;
+    problems = bundle->Verify([&](uint64_t done, uint64_t total) {
+      if (progress == nullptr) progress = std::make_unique<Progress>("verify", total);
+      progress->Add(done - reported);
+      reported = done;
+    });
+  } else {
+    problems = (*reader)->Verify();  // V1: small, and no progress hook
+  }
   if (!problems.empty()) {
     // Every problem, not just the first: the point is to see the damage.
     // Each distinct one once, though: a missing data file is reported for
