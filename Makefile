@@ -1,5 +1,5 @@
 # Two entry points for a fresh Debian 12 machine, run as root:
-#   make demo   writes a checkpoint with the library and inspects it with the CLI
+#   make demo   runs the save/restore tutorial in C++ and inspects its files with the CLI
 #   make test   builds a release and an ASan+UBSan build and runs every test
 # Each one first installs what is missing: Debian packages (apt-get) and the
 # Python packages of the interop tests (a project-local venv, .venv).
@@ -22,16 +22,17 @@ VENV_STAMP := $(VENV)/.requirements.stamp
 
 BUILD_DIR := build
 ASAN_BUILD_DIR := build-asan
-DEMO_PREFIX := demo-out/model-1000
+DEMO_DIR := demo-out
 CTEST_JOBS ?= 2
 CMAKE_ARGS := -G Ninja -DTFCKPT_WERROR=ON
 
 .PHONY: help deps venv build build-asan demo test clean
 
 help:
-	@echo "make demo   build, write demo-out/model-1000 with the library, inspect it with the CLI"
+	@echo "make demo   build, run the tutorial in C++ into demo-out/, inspect it with the CLI"
 	@echo "make test   build (release + ASan/UBSan) and run all tests with CTest"
-	@echo "make clean  remove build, build-asan and demo-out"
+	@echo "make tsan   build the threaded tests with ThreadSanitizer and run them"
+	@echo "make clean  remove build, build-asan, build-tsan and demo-out"
 
 # Installs only the Debian packages that are missing, so a ready machine
 # skips apt-get entirely.
@@ -64,10 +65,11 @@ build-asan: deps venv
 	cmake --build $(ASAN_BUILD_DIR)
 
 demo: build
-	rm -rf $(dir $(DEMO_PREFIX))
-	$(BUILD_DIR)/bin/write_demo $(DEMO_PREFIX)
-	$(BUILD_DIR)/bin/tfckpt ls $(DEMO_PREFIX)
-	$(BUILD_DIR)/bin/tfckpt verify $(DEMO_PREFIX)
+	$(BUILD_DIR)/bin/tutorial $(DEMO_DIR)
+	@echo; echo '$$ tfckpt ls $(DEMO_DIR)/3-restoring/my_test_model-1000'
+	@$(BUILD_DIR)/bin/tfckpt ls $(DEMO_DIR)/3-restoring/my_test_model-1000
+	@echo; echo '$$ tfckpt graph $(DEMO_DIR)/3-restoring/my_test_model-1000.meta'
+	@$(BUILD_DIR)/bin/tfckpt graph $(DEMO_DIR)/3-restoring/my_test_model-1000.meta
 
 # The ASan run skips the interop tests (every label matching "interop": the
 # Python side gains nothing from a sanitized build and they take the longest).
@@ -81,4 +83,35 @@ test: build build-asan
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(CTEST_JOBS)
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(dir $(DEMO_PREFIX))
+	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(TSAN_BUILD_DIR) $(DEMO_DIR)
+
+# ThreadSanitizer over the tests whose code runs threads (Session and its
+# thread pools, parallel bundle reads and writes, the async saver). Not part
+# of `make test`: a third full build costs more than the 6 minutes CI can
+# spare on 2 cores (docs/security.md).
+TSAN_BUILD_DIR := build-tsan
+TSAN_TESTS := session_test kernels_test bundle_test bundle_parallel_test \
+  checkpoint_saver_test async_checkpoint_saver_test
+.PHONY: tsan
+tsan: deps
+	cmake -S . -B $(TSAN_BUILD_DIR) $(CMAKE_ARGS) -DCMAKE_BUILD_TYPE=Debug \
+	  -DTFCKPT_SANITIZE=ON -DTFCKPT_SANITIZER=thread
+	cmake --build $(TSAN_BUILD_DIR) --target $(TSAN_TESTS)
+	for t in $(TSAN_TESTS); do \
+	  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 $(TSAN_BUILD_DIR)/bin/$$t \
+	    --gtest_brief=1 || exit 1; \
+	done
+
+# Save/restore against TensorFlow, safetensors and PyTorch, plus the
+# micro-benchmarks; writes docs/performance.md (bench/compare.py, ~30 min).
+# PyTorch goes into a venv of its own, bench/.venv, from PyPI (its CUDA
+# wheels: a few GB); when that fails the table says so.
+BENCH_VENV := bench/.venv
+.PHONY: bench
+bench: build
+	@if ! $(BENCH_VENV)/bin/python -c 'import torch, numpy' 2>/dev/null; then \
+	  python3 -m venv $(BENCH_VENV) && \
+	  $(BENCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check torch numpy \
+	  || echo "PyTorch could not be installed into $(BENCH_VENV): the table will say so"; \
+	fi
+	$(VENV)/bin/python bench/compare.py --build-dir $(BUILD_DIR)

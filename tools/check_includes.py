@@ -21,7 +21,8 @@ ALLOWED = {  # module -> what it may include; only table may include leveldb
     "formats": {"base", "core", "table", "bundle", "checkpoint", "formats", "proto"},
     "graph": {"base", "core", "graph", "proto"},
     "runtime": {"base", "core", "bundle", "checkpoint", "graph", "runtime", "proto"},
-    "kernels": {"base", "core", "bundle", "checkpoint", "runtime", "kernels", "proto"},
+    "kernels": {"base", "core", "bundle", "checkpoint", "graph", "runtime", "kernels", "proto"},
+    "builder": {"base", "core", "graph", "runtime", "builder", "proto"},
 }
 ALLOWED["api"] = set(ALLOWED)  # tfckpt.h, the umbrella header
 OTHER_PUBLIC = {  # public headers that no .cc has as its related header

@@ -192,7 +192,9 @@ class Graph {
                 ImportGraphDefResult* result = nullptr);
 
   // Adds one node whose inputs are already in the graph. INVALID_ARGUMENT
-  // as Import(); the name must be unused.
+  // as Import(); the name must be unused. Each node it names as a control
+  // input gets the attr _has_manual_control_dependencies = true, as TF's
+  // Python API marks them.
   StatusOr<const Node*> AddNode(tensorflow::NodeDef node_def);
 
   int num_nodes() const { return static_cast<int>(nodes_.size()); }

@@ -61,6 +61,13 @@ class Tensor {
                      std::string_view(reinterpret_cast<const char*>(values.data()),
                                       values.size_bytes()));
   }
+  // A rank-0 tensor holding `value` (a feed such as {"w1:0", Scalar(4.0f)}).
+  // Only an out-of-memory failure can leave it empty (kInvalid).
+  template <typename T>
+  static Tensor Scalar(T value) {
+    StatusOr<Tensor> tensor = FromValues(TensorShape(), std::span<const T>(&value, 1));
+    return tensor.ok() ? *std::move(tensor) : Tensor();
+  }
 
   DataType dtype() const { return dtype_; }
   const TensorShape& shape() const { return shape_; }

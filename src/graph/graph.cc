@@ -416,6 +416,14 @@ StatusOr<const Node*> Graph::AddNode(NodeDef node_def) {
     name_prefixes_.insert(name.substr(0, slash));
   }
   MarkNameUsed(name);
+  // TF's Python API marks every op that becomes a control input of a new op
+  // (control_dependencies, group); its GraphDefs carry the mark.
+  for (const std::string& control : node->control_inputs_) {
+    tensorflow::AttrValue mark;
+    mark.set_b(true);
+    (*by_name_.at(control)->def_.mutable_attr())["_has_manual_control_dependencies"] =
+        std::move(mark);
+  }
   Node* raw = node.get();
   by_name_.emplace(name, raw);
   nodes_.push_back(std::move(node));

@@ -1,0 +1,904 @@
+// Gradients: reverse-mode differentiation over the graph, following TF's
+// gradients_util: the ops between xs and ys are visited from ys back, each
+// once every consumer has passed its gradient back; gradients that meet are
+// summed by AddN; each op's gradient ops live in the scope "<op>_grad".
+#include "tfckpt/gradients.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <deque>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tfckpt/tensor.h"
+
+namespace tfckpt {
+namespace {
+
+using tensorflow::AttrValue;
+using AttrMap = std::map<std::string, AttrValue>;
+
+AttrValue BoolAttr(bool value) {
+  AttrValue attr;
+  attr.set_b(value);
+  return attr;
+}
+
+AttrValue IntAttr(int64_t value) {
+  AttrValue attr;
+  attr.set_i(value);
+  return attr;
+}
+
+AttrValue TypeAttr(DataType dtype) {
+  AttrValue attr;
+  attr.set_type(static_cast<tensorflow::DataType>(dtype));
+  return attr;
+}
+
+// The attrs `keys` of `node`, copied to a gradient op (strides, padding...).
+AttrMap CopyAttrs(const Node* node, std::initializer_list<const char*> keys) {
+  AttrMap attrs;
+  for (const char* key : keys) {
+    if (const AttrValue* value = node->FindAttr(key)) attrs[key] = *value;
+  }
+  return attrs;
+}
+
+bool IsFloatingPoint(DataType dtype) {
+  return dtype == DataType::kFloat || dtype == DataType::kDouble ||
+         dtype == DataType::kHalf || dtype == DataType::kBFloat16;
+}
+
+// The first output of an op, or an invalid one when it was not added.
+Output First(const std::vector<Output>& outputs) {
+  return outputs.empty() ? Output() : outputs[0];
+}
+
+// An int32 vector constant (shapes, axes), or a scalar when `scalar`.
+Tensor Int32Tensor(const std::vector<int64_t>& values, bool scalar = false) {
+  std::vector<int32_t> narrow(values.begin(), values.end());
+  const TensorShape shape =
+      scalar ? TensorShape()
+             : TensorShape({static_cast<int64_t>(narrow.size())});
+  auto tensor = Tensor::FromValues(shape, std::span<const int32_t>(narrow));
+  return tensor.ok() ? *std::move(tensor) : Tensor();
+}
+
+// Ops whose inputs get no gradient (TF's NotDifferentiable) or that have no
+// inputs to pass one to.
+bool PassesNoGradient(const Node* node) {
+  static const std::set<std::string, std::less<>> kNotDifferentiable = {
+      "StopGradient",
+      "PreventGradient",
+      "Shape",
+      "ShapeN",
+      "Size",
+      "Rank",
+      "ArgMax",
+      "ArgMin",
+      "Equal",
+      "NotEqual",
+      "Less",
+      "LessEqual",
+      "Greater",
+      "GreaterEqual",
+      "ZerosLike",
+      "OnesLike",
+      "BroadcastGradientArgs",
+      "Fill",
+      "Range",
+      "RandomStandardNormal",
+      "TruncatedNormal",
+      "RandomUniform",
+      "Assign",
+      "AssignAdd",
+      "AssignSub",
+      "AssignVariableOp",
+      "VarIsInitializedOp",
+      "IsVariableInitialized"};
+  return node->data_inputs().empty() || kNotDifferentiable.contains(node->op());
+}
+
+// The state of one Gradients call.
+class GradientBuilder {
+ public:
+  GradientBuilder(GraphBuilder& tf, const GradientsOptions& options)
+      : tf_(tf), options_(options) {}
+
+  std::vector<Output> Run(const std::vector<Output>& ys,
+                          const std::vector<Output>& xs,
+                          const std::vector<Output>& grad_ys);
+
+ private:
+  using GradFn = std::vector<Output> (GradientBuilder::*)(
+      const Node*, const std::vector<Output>&);
+
+  // Output `index` of `node`.
+  Output OutputOf(const Node* node, int index) {
+    return tf_.GetTensorByName(node->name() + ":" + std::to_string(index));
+  }
+  Output In(const Node* node, int index) {
+    const TensorId& id = node->data_inputs()[static_cast<size_t>(index)];
+    return tf_.GetTensorByName(id.node + ":" + std::to_string(id.index));
+  }
+  const Node* Producer(const TensorId& id) const {
+    return tf_.graph()->FindNode(id.node);
+  }
+  Output Const(const Tensor& value, std::string_view name) {
+    return tf_.Constant(value, name);
+  }
+  // TF's array_ops.shape: a Const when the shape is known while building.
+  Output ShapeOf(const Output& x);
+  std::optional<GradFn> FindGradFn(std::string_view op) const;
+
+  // Sums the gradients of each output of `node` (AddN in the gradients
+  // scope where there are several).
+  std::vector<Output> AggregatedGrads(const Node* node);
+  // TF's control_flow_ops.tuple over the non-null gradients.
+  void Gate(std::vector<Output>* grads);
+
+  // Broadcasting binary ops: reduces each gradient to its input's shape.
+  std::vector<Output> ReduceBroadcast(const Output& x, const Output& y,
+                                      Output gx, Output gy);
+
+  std::vector<Output> AddGrad(const Node* op, const std::vector<Output>& grads);
+  std::vector<Output> SubGrad(const Node* op, const std::vector<Output>& grads);
+  std::vector<Output> MulGrad(const Node* op, const std::vector<Output>& grads);
+  std::vector<Output> RealDivGrad(const Node* op,
+                                  const std::vector<Output>& grads);
+  std::vector<Output> NegGrad(const Node* op, const std::vector<Output>& grads);
+  std::vector<Output> SquareGrad(const Node* op,
+                                 const std::vector<Output>& grads);
+  std::vector<Output> SqrtGrad(const Node* op,
+                               const std::vector<Output>& grads);
+  std::vector<Output> ExpGrad(const Node* op, const std::vector<Output>& grads);
+  std::vector<Output> LogGrad(const Node* op, const std::vector<Output>& grads);
+  std::vector<Output> MatMulGrad(const Node* op,
+                                 const std::vector<Output>& grads);
+  std::vector<Output> BiasAddGrad(const Node* op,
+                                  const std::vector<Output>& grads);
+  std::vector<Output> ReluGrad(const Node* op,
+                               const std::vector<Output>& grads);
+  std::vector<Output> Relu6Grad(const Node* op,
+                                const std::vector<Output>& grads);
+  std::vector<Output> SigmoidGrad(const Node* op,
+                                  const std::vector<Output>& grads);
+  std::vector<Output> TanhGrad(const Node* op,
+                               const std::vector<Output>& grads);
+  std::vector<Output> SoftmaxGrad(const Node* op,
+                                  const std::vector<Output>& grads);
+  std::vector<Output> SoftmaxXentGrad(const Node* op,
+                                      const std::vector<Output>& grads);
+  std::vector<Output> L2LossGrad(const Node* op,
+                                 const std::vector<Output>& grads);
+  std::vector<Output> SumGrad(const Node* op, const std::vector<Output>& grads);
+  std::vector<Output> MeanGrad(const Node* op,
+                               const std::vector<Output>& grads);
+  std::vector<Output> ReshapeGrad(const Node* op,
+                                  const std::vector<Output>& grads);
+  std::vector<Output> IdentityGrad(const Node* op,
+                                   const std::vector<Output>& grads);
+  std::vector<Output> CastGrad(const Node* op,
+                               const std::vector<Output>& grads);
+  std::vector<Output> ConcatGrad(const Node* op,
+                                 const std::vector<Output>& grads);
+  std::vector<Output> Conv2DGrad(const Node* op,
+                                 const std::vector<Output>& grads);
+  std::vector<Output> MaxPoolGrad(const Node* op,
+                                  const std::vector<Output>& grads);
+  std::vector<Output> AvgPoolGrad(const Node* op,
+                                  const std::vector<Output>& grads);
+
+  GraphBuilder& tf_;
+  const GradientsOptions& options_;
+  // Gradients received so far: node id -> per output, every contribution.
+  std::map<int, std::vector<std::vector<Output>>> grads_;
+};
+
+Output GradientBuilder::ShapeOf(const Output& x) {
+  const PartialShape shape = tf_.ShapeOf(x);
+  if (shape.fully_defined()) return Const(Int32Tensor(shape.dims()), "Shape");
+  return tf_.Shape(x, "Shape");
+}
+
+std::optional<GradientBuilder::GradFn> GradientBuilder::FindGradFn(
+    std::string_view op) const {
+  static const std::map<std::string, GradFn, std::less<>> kGradients = {
+      {"Add", &GradientBuilder::AddGrad},
+      {"AddV2", &GradientBuilder::AddGrad},
+      {"Sub", &GradientBuilder::SubGrad},
+      {"Mul", &GradientBuilder::MulGrad},
+      {"RealDiv", &GradientBuilder::RealDivGrad},
+      {"Neg", &GradientBuilder::NegGrad},
+      {"Square", &GradientBuilder::SquareGrad},
+      {"Sqrt", &GradientBuilder::SqrtGrad},
+      {"Exp", &GradientBuilder::ExpGrad},
+      {"Log", &GradientBuilder::LogGrad},
+      {"MatMul", &GradientBuilder::MatMulGrad},
+      {"BiasAdd", &GradientBuilder::BiasAddGrad},
+      {"Relu", &GradientBuilder::ReluGrad},
+      {"Relu6", &GradientBuilder::Relu6Grad},
+      {"Sigmoid", &GradientBuilder::SigmoidGrad},
+      {"Tanh", &GradientBuilder::TanhGrad},
+      {"Softmax", &GradientBuilder::SoftmaxGrad},
+      {"SoftmaxCrossEntropyWithLogits", &GradientBuilder::SoftmaxXentGrad},
+      {"L2Loss", &GradientBuilder::L2LossGrad},
+      {"Sum", &GradientBuilder::SumGrad},
+      {"Mean", &GradientBuilder::MeanGrad},
+      {"Reshape", &GradientBuilder::ReshapeGrad},
+      {"Identity", &GradientBuilder::IdentityGrad},
+      {"ReadVariableOp", &GradientBuilder::IdentityGrad},
+      {"Cast", &GradientBuilder::CastGrad},
+      {"ConcatV2", &GradientBuilder::ConcatGrad},
+      {"Conv2D", &GradientBuilder::Conv2DGrad},
+      {"MaxPool", &GradientBuilder::MaxPoolGrad},
+      {"AvgPool", &GradientBuilder::AvgPoolGrad},
+  };
+  auto it = kGradients.find(op);
+  if (it == kGradients.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<Output> GradientBuilder::Run(const std::vector<Output>& ys,
+                                         const std::vector<Output>& xs,
+                                         const std::vector<Output>& grad_ys) {
+  if (!tf_.status().ok()) return {};
+  if (!grad_ys.empty() && grad_ys.size() != ys.size()) {
+    tf_.RecordError(InvalidArgumentError(
+        "Gradients: " + std::to_string(grad_ys.size()) + " grad_ys for " +
+        std::to_string(ys.size()) + " ys"));
+    return {};
+  }
+  for (const std::vector<Output>* list : {&ys, &xs, &options_.stop_gradients}) {
+    for (const Output& t : *list) {
+      if (!t.valid() || t.builder() != &tf_) {
+        tf_.RecordError(
+            InvalidArgumentError("Gradients: a y, x or stop_gradients tensor "
+                                 "is invalid or from another builder"));
+        return {};
+      }
+    }
+  }
+  const Graph& graph = *tf_.graph();
+  // Consumers of each node, over data edges, as the graph is now.
+  std::map<int, std::vector<const Node*>> consumers;
+  for (int id = 0; id < graph.num_nodes(); ++id) {
+    const Node& node = graph.node(id);
+    for (const TensorId& input : node.data_inputs()) {
+      if (const Node* producer = Producer(input))
+        consumers[producer->id()].push_back(&node);
+    }
+  }
+  // Ops reached from xs going forward...
+  std::set<int> reached;
+  std::vector<const Node*> stack;
+  for (const Output& x : xs) stack.push_back(x.node());
+  while (!stack.empty()) {
+    const Node* node = stack.back();
+    stack.pop_back();
+    if (!reached.insert(node->id()).second) continue;
+    for (const Node* consumer : consumers[node->id()])
+      stack.push_back(consumer);
+  }
+  // ...and, among them, those that reach ys going back: the ops between.
+  std::set<int> between;
+  std::deque<const Node*> queue;
+  for (const Output& y : ys) queue.push_back(y.node());
+  std::set<int> unvisited = reached;
+  while (!queue.empty()) {
+    const Node* node = queue.front();
+    queue.pop_front();
+    if (!unvisited.erase(node->id())) continue;
+    between.insert(node->id());
+    for (const TensorId& input : node->data_inputs()) {
+      if (const Node* producer = Producer(input)) queue.push_back(producer);
+    }
+  }
+  std::map<int, int> pending;
+  for (int id : between) {
+    for (const TensorId& input : graph.node(id).data_inputs()) {
+      const Node* producer = Producer(input);
+      if (producer != nullptr && between.contains(producer->id()))
+        ++pending[producer->id()];
+    }
+  }
+  // xs ops with no input between stop the walk, as do stop_gradients.
+  std::set<int> stop_ops;
+  for (const Output& x : xs) {
+    const bool fed_from_between =
+        std::any_of(x.node()->data_inputs().begin(),
+                    x.node()->data_inputs().end(), [&](const TensorId& input) {
+                      const Node* producer = Producer(input);
+                      return producer != nullptr && pending[producer->id()] > 0;
+                    });
+    if (!fed_from_between) stop_ops.insert(x.node()->id());
+  }
+  for (const Output& t : options_.stop_gradients)
+    stop_ops.insert(t.node()->id());
+
+  GraphBuilder::ScopeGuard scope = tf_.NameScope(options_.name);
+  const std::string scope_name = tf_.graph()->name_scope();
+  auto add_grad = [this](const Output& t, const Output& grad) {
+    auto& per_output = grads_[t.node()->id()];
+    per_output.resize(
+        static_cast<size_t>(std::max(t.node()->num_outputs(), t.index() + 1)));
+    per_output[static_cast<size_t>(t.index())].push_back(grad);
+  };
+  for (size_t i = 0; i < ys.size(); ++i) {
+    if (!grad_ys.empty() && grad_ys[i].valid()) {
+      add_grad(ys[i], grad_ys[i]);
+      continue;
+    }
+    // TF's ones(shape(y), name="grad_ys_<i>"): a Fill of a Const.
+    Output shape = ShapeOf(ys[i]);
+    const std::string seed_name = "grad_ys_" + std::to_string(i);
+    Output one;
+    {
+      GraphBuilder::ScopeGuard seed_scope = tf_.NameScope(seed_name);
+      one = tf_.Fill(1.0, {}, ys[i].dtype(), "Const");
+    }
+    add_grad(ys[i], First(tf_.AddOp("Fill", {shape, one}, {},
+                                    scope_name + "/" + seed_name + "/")));
+  }
+  if (!tf_.status().ok()) return {};
+
+  std::set<int> queued;
+  for (const Output& y : ys) {
+    const int id = y.node()->id();
+    if (pending[id] == 0 && reached.contains(id) && queued.insert(id).second) {
+      queue.push_back(y.node());
+    }
+  }
+  while (!queue.empty() && tf_.status().ok()) {
+    const Node* op = queue.front();
+    queue.pop_front();
+    std::vector<Output> out_grads = AggregatedGrads(op);
+    const bool has_out_grads =
+        std::any_of(out_grads.begin(), out_grads.end(),
+                    [](const Output& g) { return g.valid(); });
+    std::vector<Output> in_grads;
+    if (has_out_grads && !stop_ops.contains(op->id()) &&
+        !PassesNoGradient(op)) {
+      std::optional<GradFn> grad_fn = FindGradFn(op->op());
+      if (!grad_fn.has_value()) {
+        tf_.RecordError(
+            UnimplementedError("No gradient defined for operation '" +
+                               op->name() + "' (op type: " + op->op() + ")"));
+        return {};
+      }
+      // An output nothing depends on gets a zero gradient, when trainable.
+      for (size_t i = 0; i < out_grads.size(); ++i) {
+        const Output output = OutputOf(op, static_cast<int>(i));
+        if (!out_grads[i].valid() && IsFloatingPoint(output.dtype())) {
+          out_grads[i] = tf_.ZerosLike(output);
+        }
+      }
+      GraphBuilder::ScopeGuard op_scope = tf_.NameScope(op->name() + "_grad");
+      in_grads = (this->**grad_fn)(op, out_grads);
+      if (options_.gate_gradients) Gate(&in_grads);
+    }
+    const auto& inputs = op->data_inputs();
+    for (size_t i = 0; i < inputs.size() && i < in_grads.size(); ++i) {
+      if (in_grads[i].valid())
+        add_grad(In(op, static_cast<int>(i)), in_grads[i]);
+    }
+    for (const TensorId& input : inputs) {
+      const Node* producer = Producer(input);
+      if (producer == nullptr || !between.contains(producer->id())) continue;
+      if (--pending[producer->id()] == 0) queue.push_back(producer);
+    }
+  }
+  if (!tf_.status().ok()) return {};
+  std::vector<Output> result;
+  for (const Output& x : xs) {
+    auto it = grads_.find(x.node()->id());
+    const size_t index = static_cast<size_t>(x.index());
+    if (it == grads_.end() || index >= it->second.size() ||
+        it->second[index].empty()) {
+      result.emplace_back();
+    } else if (it->second[index].size() == 1) {
+      result.push_back(it->second[index][0]);
+    } else {
+      // An x whose op was not walked (a stop op) still sums its gradients.
+      result.push_back(AggregatedGrads(x.node())[index]);
+    }
+  }
+  return result;
+}
+
+std::vector<Output> GradientBuilder::AggregatedGrads(const Node* node) {
+  auto it = grads_.find(node->id());
+  std::vector<Output> out(
+      static_cast<size_t>(std::max(node->num_outputs(), 0)));
+  if (it == grads_.end()) return out;
+  for (size_t i = 0; i < it->second.size() && i < out.size(); ++i) {
+    std::vector<Output>& received = it->second[i];
+    if (received.size() == 1) out[i] = received[0];
+    if (received.size() > 1) {
+      std::vector<Input> summands(received.begin(), received.end());
+      out[i] = First(tf_.AddOp("AddN", summands, {}, "AddN"));
+      received = {out[i]};
+    }
+  }
+  return out;
+}
+
+void GradientBuilder::Gate(std::vector<Output>* grads) {
+  std::vector<Operation> deps;
+  for (const Output& g : *grads) {
+    if (g.valid()) deps.push_back(Operation{g.node()});
+  }
+  if (deps.size() < 2) return;
+  GraphBuilder::ScopeGuard scope = tf_.NameScope("tuple");
+  const Operation group = tf_.Group(deps, "group_deps");
+  for (Output& g : *grads) {
+    if (g.valid())
+      g = First(tf_.AddOp("Identity", {g}, {}, "control_dependency", {group}));
+  }
+}
+
+// --- Gradient functions
+// -------------------------------------------------------
+
+// Which axes of x and y were broadcast, when the shapes say so statically
+// (nullopt when a broadcast depends on an unknown dim).
+std::optional<std::pair<std::vector<int64_t>, std::vector<int64_t>>>
+StaticReductionAxes(const PartialShape& x, const PartialShape& y) {
+  if (!x.rank_known() || !y.rank_known()) return std::nullopt;
+  const int rank = std::max(x.rank(), y.rank());
+  std::vector<int64_t> x_axes;
+  std::vector<int64_t> y_axes;
+  for (int axis = 0; axis < rank; ++axis) {
+    const int64_t x_dim =
+        axis < rank - x.rank() ? 1 : x.dim(axis - (rank - x.rank()));
+    const int64_t y_dim =
+        axis < rank - y.rank() ? 1 : y.dim(axis - (rank - y.rank()));
+    if (x_dim == 1 && y_dim != 1) {
+      x_axes.push_back(axis);
+    } else if (y_dim == 1 && x_dim != 1) {
+      y_axes.push_back(axis);
+    } else if (x_dim < 0 || y_dim < 0) {
+      return std::nullopt;
+    }
+  }
+  return std::make_pair(x_axes, y_axes);
+}
+
+std::vector<Output> GradientBuilder::ReduceBroadcast(const Output& x,
+                                                     const Output& y, Output gx,
+                                                     Output gy) {
+  const PartialShape x_shape = tf_.ShapeOf(x);
+  const PartialShape y_shape = tf_.ShapeOf(y);
+  Output sx = ShapeOf(x);
+  Output sy = ShapeOf(y);
+  Input x_axes = Output();
+  Input y_axes = Output();
+  bool x_must_reduce = true;
+  bool y_must_reduce = true;
+  if (auto axes = StaticReductionAxes(x_shape, y_shape)) {
+    x_must_reduce = !axes->first.empty() || x_shape.rank() < y_shape.rank();
+    y_must_reduce = !axes->second.empty() || y_shape.rank() < x_shape.rank();
+    x_axes = Int32Tensor(axes->first);
+    y_axes = Int32Tensor(axes->second);
+  } else {
+    std::vector<Output> args = tf_.AddOp("BroadcastGradientArgs", {sx, sy}, {});
+    if (args.size() != 2) return {};
+    x_axes = args[0];
+    y_axes = args[1];
+  }
+  auto reduce = [&](Output grad, const Input& axes, const Output& shape,
+                    bool must) {
+    if (!grad.valid() || !must) return grad;
+    Output sum =
+        First(tf_.AddOp("Sum", {grad, axes}, {{"keep_dims", BoolAttr(true)}}));
+    return tf_.Reshape(sum, shape);
+  };
+  gx = reduce(gx, x_axes, sx, x_must_reduce);
+  gy = reduce(gy, y_axes, sy, y_must_reduce);
+  return {gx, gy};
+}
+
+// The shapes of x, y and grad are equal and fully known.
+bool SameKnownShapes(GraphBuilder& tf, const Output& x, const Output& y,
+                     const Output& grad) {
+  const PartialShape shape = tf.ShapeOf(x);
+  return shape.fully_defined() && shape == tf.ShapeOf(y) &&
+         shape == tf.ShapeOf(grad);
+}
+
+std::vector<Output> GradientBuilder::AddGrad(const Node* op,
+                                             const std::vector<Output>& grads) {
+  const Output x = In(op, 0);
+  const Output y = In(op, 1);
+  if (SameKnownShapes(tf_, x, y, grads[0])) return {grads[0], grads[0]};
+  return ReduceBroadcast(x, y, grads[0], grads[0]);
+}
+
+std::vector<Output> GradientBuilder::SubGrad(const Node* op,
+                                             const std::vector<Output>& grads) {
+  const Output x = In(op, 0);
+  const Output y = In(op, 1);
+  if (SameKnownShapes(tf_, x, y, grads[0]))
+    return {grads[0], tf_.Negative(grads[0])};
+  return ReduceBroadcast(x, y, grads[0], tf_.Negative(grads[0]));
+}
+
+std::vector<Output> GradientBuilder::MulGrad(const Node* op,
+                                             const std::vector<Output>& grads) {
+  const Output x = In(op, 0);
+  const Output y = In(op, 1);
+  if (SameKnownShapes(tf_, x, y, grads[0]) &&
+      (grads[0].dtype() == DataType::kFloat ||
+       grads[0].dtype() == DataType::kInt32)) {
+    Output gx = tf_.Multiply(grads[0], y);
+    return {gx, tf_.Multiply(grads[0], x)};
+  }
+  Output gx = tf_.Multiply(grads[0], y);
+  Output gy = tf_.Multiply(x, grads[0]);
+  return ReduceBroadcast(x, y, gx, gy);
+}
+
+std::vector<Output> GradientBuilder::RealDivGrad(
+    const Node* op, const std::vector<Output>& grads) {
+  const Output x = In(op, 0);
+  const Output y = In(op, 1);
+  Output gx = tf_.Divide(grads[0], y, "RealDiv");
+  Output neg_x = tf_.Negative(x);
+  Output neg_x_over_y = tf_.Divide(neg_x, y, "RealDiv");
+  Output neg_x_over_y2 = tf_.Divide(neg_x_over_y, y, "RealDiv");
+  Output gy = tf_.Multiply(grads[0], neg_x_over_y2, "mul");
+  return ReduceBroadcast(x, y, gx, gy);
+}
+
+std::vector<Output> GradientBuilder::NegGrad(const Node*,
+                                             const std::vector<Output>& grads) {
+  return {tf_.Negative(grads[0])};
+}
+
+std::vector<Output> GradientBuilder::SquareGrad(
+    const Node* op, const std::vector<Output>& grads) {
+  const Output x = In(op, 0);
+  Output two = tf_.Fill(2.0, {}, x.dtype(), "Const");
+  Output two_x = tf_.Multiply(x, two);
+  return {tf_.Multiply(grads[0], two_x)};
+}
+
+std::vector<Output> GradientBuilder::SqrtGrad(
+    const Node* op, const std::vector<Output>& grads) {
+  return {First(tf_.AddOp("SqrtGrad", {OutputOf(op, 0), grads[0]}, {}))};
+}
+
+std::vector<Output> GradientBuilder::ExpGrad(const Node* op,
+                                             const std::vector<Output>& grads) {
+  return {tf_.Multiply(grads[0], OutputOf(op, 0), "mul")};
+}
+
+std::vector<Output> GradientBuilder::LogGrad(const Node* op,
+                                             const std::vector<Output>& grads) {
+  Output reciprocal = First(tf_.AddOp("Reciprocal", {In(op, 0)}, {}));
+  return {tf_.Multiply(grads[0], reciprocal, "mul")};
+}
+
+std::vector<Output> GradientBuilder::MatMulGrad(
+    const Node* op, const std::vector<Output>& grads) {
+  const AttrValue* ta = op->FindAttr("transpose_a");
+  const AttrValue* tb = op->FindAttr("transpose_b");
+  const bool t_a = ta != nullptr && ta->b();
+  const bool t_b = tb != nullptr && tb->b();
+  const Output a = In(op, 0);
+  const Output b = In(op, 1);
+  const Output& g = grads[0];
+  Output grad_a;
+  Output grad_b;
+  if (!t_a && !t_b) {
+    grad_a = tf_.MatMul(g, b, false, true);
+    grad_b = tf_.MatMul(a, g, true, false);
+  } else if (!t_a && t_b) {
+    grad_a = tf_.MatMul(g, b, false, false);
+    grad_b = tf_.MatMul(g, a, true, false);
+  } else if (t_a && !t_b) {
+    grad_a = tf_.MatMul(b, g, false, true);
+    grad_b = tf_.MatMul(a, g, false, false);
+  } else {
+    grad_a = tf_.MatMul(b, g, true, true);
+    grad_b = tf_.MatMul(g, a, true, true);
+  }
+  return {grad_a, grad_b};
+}
+
+std::vector<Output> GradientBuilder::BiasAddGrad(
+    const Node* op, const std::vector<Output>& grads) {
+  Output bias = First(
+      tf_.AddOp("BiasAddGrad", {grads[0]}, CopyAttrs(op, {"data_format"})));
+  return {grads[0], bias};
+}
+
+std::vector<Output> GradientBuilder::ReluGrad(
+    const Node* op, const std::vector<Output>& grads) {
+  return {First(tf_.AddOp("ReluGrad", {grads[0], OutputOf(op, 0)}, {}))};
+}
+
+std::vector<Output> GradientBuilder::Relu6Grad(
+    const Node* op, const std::vector<Output>& grads) {
+  return {First(tf_.AddOp("Relu6Grad", {grads[0], In(op, 0)}, {}))};
+}
+
+std::vector<Output> GradientBuilder::SigmoidGrad(
+    const Node* op, const std::vector<Output>& grads) {
+  return {First(tf_.AddOp("SigmoidGrad", {OutputOf(op, 0), grads[0]}, {}))};
+}
+
+std::vector<Output> GradientBuilder::TanhGrad(
+    const Node* op, const std::vector<Output>& grads) {
+  return {First(tf_.AddOp("TanhGrad", {OutputOf(op, 0), grads[0]}, {}))};
+}
+
+std::vector<Output> GradientBuilder::SoftmaxGrad(
+    const Node* op, const std::vector<Output>& grads) {
+  const Output softmax = OutputOf(op, 0);
+  Output product = tf_.Multiply(grads[0], softmax, "mul");
+  Output sum =
+      First(tf_.AddOp("Sum", {product, Int32Tensor({-1}, /*scalar=*/true)},
+                      {{"keep_dims", BoolAttr(true)}}));
+  Output difference = tf_.Subtract(grads[0], sum, "sub");
+  return {tf_.Multiply(difference, softmax, "mul")};
+}
+
+std::vector<Output> GradientBuilder::SoftmaxXentGrad(
+    const Node* op, const std::vector<Output>& grads) {
+  // The per-example loss gradient scales each row of the op's own backprop
+  // output; grads[1] is the ZerosLike made for the unused backprop output
+  // (TF skips zeros there too).
+  auto broadcast_mul = [this](const Output& vec, const Output& mat) {
+    return tf_.Multiply(tf_.ExpandDims(vec, -1), mat, "mul");
+  };
+  Output features_grad = broadcast_mul(grads[0], OutputOf(op, 1));
+  Output neg_log_softmax = tf_.Negative(tf_.LogSoftmax(In(op, 0)));
+  return {features_grad, broadcast_mul(grads[0], neg_log_softmax)};
+}
+
+std::vector<Output> GradientBuilder::L2LossGrad(
+    const Node* op, const std::vector<Output>& grads) {
+  return {tf_.Multiply(In(op, 0), grads[0], "mul")};
+}
+
+// The (static) axes of a reduction, from its Const reduction_indices.
+std::optional<std::vector<int64_t>> ConstantAxes(GraphBuilder& tf,
+                                                 const Node* op, int rank) {
+  const Node* producer = tf.graph()->FindNode(op->data_inputs()[1].node);
+  if (producer == nullptr || producer->op() != "Const") return std::nullopt;
+  const AttrValue* value = producer->FindAttr("value");
+  if (value == nullptr) return std::nullopt;
+  const auto& proto = value->tensor();
+  std::vector<int64_t> axes;
+  for (int v : proto.int_val()) axes.push_back(v);
+  for (int64_t v : proto.int64_val()) axes.push_back(v);
+  if (axes.empty() && !proto.tensor_content().empty()) {
+    const std::string& bytes = proto.tensor_content();
+    if (proto.dtype() != tensorflow::DT_INT32 || bytes.size() % 4 != 0)
+      return std::nullopt;
+    for (size_t k = 0; k < bytes.size(); k += 4) {
+      int32_t v = 0;
+      std::memcpy(&v, bytes.data() + k, 4);
+      axes.push_back(v);
+    }
+  }
+  for (int64_t& axis : axes) {
+    if (axis < -rank || axis >= rank) return std::nullopt;
+    if (axis < 0) axis += rank;
+  }
+  std::sort(axes.begin(), axes.end());
+  axes.erase(std::unique(axes.begin(), axes.end()), axes.end());
+  return axes;
+}
+
+std::vector<Output> GradientBuilder::SumGrad(const Node* op,
+                                             const std::vector<Output>& grads) {
+  const Output input = In(op, 0);
+  const PartialShape shape = tf_.ShapeOf(input);
+  std::optional<std::vector<int64_t>> axes =
+      shape.rank_known() ? ConstantAxes(tf_, op, shape.rank()) : std::nullopt;
+  if (!axes.has_value()) {
+    tf_.RecordError(
+        UnimplementedError("Gradient of '" + op->name() +
+                           "': the reduction axes and the rank of " +
+                           input.name() + " must be known while building"));
+    return {};
+  }
+  const size_t rank = static_cast<size_t>(shape.rank());
+  if (axes->size() == rank) {
+    // Every axis: reshape to all-ones dims and tile to the input's shape.
+    Output reshaped =
+        tf_.Reshape(grads[0], Int32Tensor(std::vector<int64_t>(rank, 1)));
+    Output multiples = shape.fully_defined()
+                           ? Const(Int32Tensor(shape.dims()), "Const")
+                           : tf_.Shape(input, "Shape");
+    return {First(tf_.AddOp("Tile", {reshaped, multiples}, {})), Output()};
+  }
+  if (!shape.fully_defined()) {
+    // The kept-dims shape computed when run (TF's reduced_shape): the input
+    // shape with 1 at each reduced axis, stitched together.
+    Output input_shape = tf_.Shape(input, "Shape");
+    Output input_rank = First(tf_.AddOp(
+        "Size", {input_shape}, {{"out_type", TypeAttr(DataType::kInt32)}}));
+    Output axes_tensor = Const(Int32Tensor(*axes), "Const");
+    Output positions = First(tf_.AddOp("Range", {0, input_rank, 1}, {}));
+    Output ones =
+        First(tf_.AddOp("Fill", {tf_.Shape(axes_tensor, "Shape"), 1}, {}));
+    Output kept = First(tf_.AddOp("DynamicStitch",
+                                  {positions, axes_tensor, input_shape, ones},
+                                  {{"N", IntAttr(2)}}));
+    Output scaling =
+        First(tf_.AddOp("FloorDiv", {input_shape, tf_.Maximum(kept, 1)}, {}));
+    Output reshaped = tf_.Reshape(grads[0], kept);
+    return {First(tf_.AddOp("Tile", {reshaped, scaling}, {})), Output()};
+  }
+  std::vector<int64_t> kept = shape.dims();
+  std::vector<int64_t> scaling(rank, 1);
+  for (int64_t axis : *axes) {
+    kept[static_cast<size_t>(axis)] = 1;
+    scaling[static_cast<size_t>(axis)] = shape.dim(static_cast<int>(axis));
+  }
+  Output reshaped = tf_.Reshape(grads[0], Int32Tensor(kept));
+  return {First(tf_.AddOp("Tile", {reshaped, Int32Tensor(scaling)}, {})),
+          Output()};
+}
+
+std::vector<Output> GradientBuilder::MeanGrad(
+    const Node* op, const std::vector<Output>& grads) {
+  std::vector<Output> sum_grad = SumGrad(op, grads);
+  if (sum_grad.empty()) return {};
+  const Output input = In(op, 0);
+  const PartialShape in_shape = tf_.ShapeOf(input);
+  const PartialShape out_shape = tf_.ShapeOf(OutputOf(op, 0));
+  Output factor;
+  if (in_shape.fully_defined() && out_shape.fully_defined()) {
+    const int64_t count = in_shape.num_elements() /
+                          std::max<int64_t>(out_shape.num_elements(), 1);
+    factor =
+        tf_.Fill(static_cast<double>(count), {}, sum_grad[0].dtype(), "Const");
+  } else {
+    // The number of elements each output averages, computed when run.
+    Output in_size =
+        First(tf_.AddOp("Prod", {tf_.Shape(input, "Shape"), Int32Tensor({0})},
+                        {{"keep_dims", BoolAttr(false)}}));
+    Output out_size = First(tf_.AddOp(
+        "Prod", {tf_.Shape(OutputOf(op, 0), "Shape"), Int32Tensor({0})},
+        {{"keep_dims", BoolAttr(false)}}));
+    Output count =
+        First(tf_.AddOp("FloorDiv", {in_size, tf_.Maximum(out_size, 1)}, {}));
+    factor = tf_.Cast(count, sum_grad[0].dtype());
+  }
+  return {tf_.Divide(sum_grad[0], factor, "truediv"), Output()};
+}
+
+std::vector<Output> GradientBuilder::ReshapeGrad(
+    const Node* op, const std::vector<Output>& grads) {
+  Output shape = ShapeOf(In(op, 0));
+  return {tf_.Reshape(grads[0], shape), Output()};
+}
+
+std::vector<Output> GradientBuilder::IdentityGrad(
+    const Node*, const std::vector<Output>& grads) {
+  return {grads[0]};
+}
+
+std::vector<Output> GradientBuilder::CastGrad(
+    const Node* op, const std::vector<Output>& grads) {
+  const DataType source = In(op, 0).dtype();
+  if (!IsFloatingPoint(source) || !IsFloatingPoint(grads[0].dtype()))
+    return {Output()};
+  return {tf_.Cast(grads[0], source)};
+}
+
+std::vector<Output> GradientBuilder::ConcatGrad(
+    const Node* op, const std::vector<Output>& grads) {
+  const int count = static_cast<int>(op->data_inputs().size()) - 1;
+  const PartialShape out_shape = tf_.ShapeOf(OutputOf(op, 0));
+  // ConcatV2's axis is its last input.
+  // A plain value and flag: GCC -O2 misreads an optional here.
+  int64_t axis = 0;
+  bool has_axis = false;
+  const Node* axis_node = tf_.graph()->FindNode(op->data_inputs().back().node);
+  const AttrValue* axis_value =
+      axis_node != nullptr && axis_node->op() == "Const"
+          ? axis_node->FindAttr("value")
+          : nullptr;
+  if (axis_value != nullptr && out_shape.rank_known()) {
+    const auto& proto = axis_value->tensor();
+    if (proto.int_val_size() > 0) {
+      axis = proto.int_val(0);
+      has_axis = true;
+    }
+    if (proto.int64_val_size() > 0) {
+      axis = proto.int64_val(0);
+      has_axis = true;
+    }
+    if (axis < 0) axis += out_shape.rank();
+    has_axis = has_axis && axis >= 0 && axis < out_shape.rank();
+  }
+  std::vector<Output> result;
+  int64_t offset = 0;
+  for (int k = 0; k < count; ++k) {
+    const PartialShape shape = tf_.ShapeOf(In(op, k));
+    if (!has_axis || !shape.fully_defined()) {
+      tf_.RecordError(UnimplementedError(
+          "Gradient of '" + op->name() +
+          "' needs a constant axis and the shape of every input "
+          "known while building"));
+      return {};
+    }
+    const size_t a = static_cast<size_t>(axis);
+    std::vector<int64_t> begin(shape.dims().size(), 0);
+    begin[a] = offset;
+    offset += shape.dims()[a];
+    result.push_back(First(tf_.AddOp(
+        "Slice", {grads[0], Int32Tensor(begin), Int32Tensor(shape.dims())},
+        {})));
+  }
+  result.emplace_back();
+  return result;
+}
+
+std::vector<Output> GradientBuilder::Conv2DGrad(
+    const Node* op, const std::vector<Output>& grads) {
+  const Output input = In(op, 0);
+  const Output filter = In(op, 1);
+  std::vector<Output> shapes = tf_.AddOp(
+      "ShapeN", {input, filter}, {{"out_type", TypeAttr(DataType::kInt32)}});
+  if (shapes.size() != 2) return {};
+  const AttrMap attrs =
+      CopyAttrs(op, {"dilations", "strides", "padding", "explicit_paddings",
+                     "use_cudnn_on_gpu", "data_format"});
+  Output input_grad = First(
+      tf_.AddOp("Conv2DBackpropInput", {shapes[0], filter, grads[0]}, attrs));
+  Output filter_grad = First(
+      tf_.AddOp("Conv2DBackpropFilter", {input, shapes[1], grads[0]}, attrs));
+  return {input_grad, filter_grad};
+}
+
+std::vector<Output> GradientBuilder::MaxPoolGrad(
+    const Node* op, const std::vector<Output>& grads) {
+  const AttrMap attrs =
+      CopyAttrs(op, {"ksize", "strides", "padding", "data_format"});
+  return {First(
+      tf_.AddOp("MaxPoolGrad", {In(op, 0), OutputOf(op, 0), grads[0]}, attrs))};
+}
+
+std::vector<Output> GradientBuilder::AvgPoolGrad(
+    const Node* op, const std::vector<Output>& grads) {
+  const AttrMap attrs =
+      CopyAttrs(op, {"ksize", "strides", "padding", "data_format"});
+  Output shape = ShapeOf(In(op, 0));
+  return {First(tf_.AddOp("AvgPoolGrad", {shape, grads[0]}, attrs))};
+}
+
+}  // namespace
+
+std::vector<Output> Gradients(GraphBuilder& builder,
+                              const std::vector<Output>& ys,
+                              const std::vector<Output>& xs,
+                              const std::vector<Output>& grad_ys,
+                              const GradientsOptions& options) {
+  GradientBuilder gradients(builder, options);
+  return gradients.Run(ys, xs, grad_ys);
+}
+
+Output VariableRef(GraphBuilder& builder, const GraphVariable& variable) {
+  if (!variable.valid()) {
+    builder.RecordError(
+        InvalidArgumentError("VariableRef: the variable is invalid"));
+    return Output();
+  }
+  return builder.GetTensorByName(variable.variable().def.variable_name());
+}
+
+}  // namespace tfckpt
