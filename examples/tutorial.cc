@@ -14,10 +14,12 @@
 // 3-restoring/  placeholders, the bias variable and op_to_restore; saved,
 //               then imported into a fresh graph, restored and extended
 #include <algorithm>
+#include <charconv>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -147,11 +149,16 @@ Status Retention(const std::string& dir) {
     std::cout << "\n";
   }
   std::cout << "Checkpoints left on disk:";
-  std::set<std::string> left;
+  std::map<int, std::string> left;  // by step
   for (const auto& entry : fs::directory_iterator(dir)) {
-    if (entry.path().extension() == ".index") left.insert(entry.path().stem().string());
+    if (entry.path().extension() != ".index") continue;
+    const std::string prefix = entry.path().stem().string();
+    int step = 0;
+    const std::string digits = prefix.substr(prefix.rfind('-') + 1);
+    std::from_chars(digits.data(), digits.data() + digits.size(), step);
+    left.emplace(step, prefix);
   }
-  for (const std::string& prefix : left) std::cout << " " << prefix;
+  for (const auto& [step, prefix] : left) std::cout << " " << prefix;
   std::cout << "\n  (the newest 4, and the ones the 2-hour rule kept)\n";
   return tfckpt::OkStatus();
 }

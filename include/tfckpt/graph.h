@@ -142,6 +142,11 @@ struct ImportGraphDefOptions {
   bool clear_devices = false;
   // Adds the OpDef default of every attr a node of a known op lacks.
   bool add_default_attrs = true;
+  // TF's input_map: an imported node's input naming a key ("x:0", "x" for
+  // "x:0", or "^x") reads the existing tensor the key maps to ("y:0", or
+  // "^y" for a control input) instead. Keys use the names in the GraphDef,
+  // without the prefix; every key must be used by some input.
+  std::map<std::string, std::string> input_map;
   // OpDefs of the producer (a MetaGraphDef's stripped_op_list): used for ops
   // the registry does not have.
   const tensorflow::OpList* producer_op_list = nullptr;
@@ -182,7 +187,8 @@ class Graph {
   // Adds the nodes of `graph_def` (TF's import_graph_def). INVALID_ARGUMENT
   // for an empty, invalid or duplicate node name, an input naming a node
   // that is not in `graph_def` or an output it does not have, data inputs
-  // after control inputs, a cycle (other than a while loop's
+  // after control inputs, an input_map key no input uses or a value not in
+  // the graph, a cycle (other than a while loop's
   // NextIteration -> Merge edge), a known op with the wrong number of inputs
   // or attrs of the wrong type, a library function that clashes with a
   // different one of the same name, and incompatible versions. The graph is

@@ -71,6 +71,10 @@ struct ImportMetaGraphOptions {
   // Name scope for every imported name ("net" -> "net/w1"); made unique when
   // taken. Checkpoint keys inside the graph's constants are not changed.
   std::string import_scope;
+  // TF's input_map: imported inputs read existing tensors instead (see
+  // ImportGraphDefOptions::input_map); also how a meta graph exported with
+  // an export_scope gets its "$unbound_inputs_..." bound.
+  std::map<std::string, std::string> input_map;
   // Collections whose key this returns false for are not restored; empty
   // means all.
   std::function<bool(std::string_view)> restore_collection;
@@ -133,6 +137,10 @@ struct ExportMetaGraphOptions {
   // stripped_default_attrs.
   bool strip_default_attrs = false;
   std::optional<tensorflow::SaverDef> saver_def;
+  // TF's clear_extraneous_savers: leaves out the nodes of every saver's name
+  // scope but saver_def's (all savers' without a saver_def), the node_list
+  // entries naming them and the "savers" entries using them.
+  bool clear_extraneous_savers = false;
   // Collections to write; absent means all.
   std::optional<std::vector<std::string>> collection_list;
   // Copied into the MetaInfoDef (tags, any_info, meta_graph_version, ...);

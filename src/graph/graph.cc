@@ -36,6 +36,8 @@ struct Graph::PendingNode {
   std::vector<TensorId> data_inputs;
   std::vector<std::string> control_inputs;
   std::vector<DataType> output_types;
+  // Declared dtype of each data input; empty for an unknown op.
+  std::vector<DataType> input_types;
 };
 
 const tensorflow::AttrValue* Node::FindAttr(std::string_view name) const {
@@ -218,6 +220,30 @@ Status Graph::Import(const GraphDef& graph_def,
     new_names[i] = std::move(name);
   }
 
+  // TF's input_map: imported inputs that read existing tensors instead.
+  std::map<std::string, TensorId> input_map;  // canonical key ("x", "x:1", "^x")
+  for (const auto& [key, value] : options.input_map) {
+    TFCKPT_ASSIGN_OR_RETURN(TensorId from, ParseTensorId(key));
+    TFCKPT_ASSIGN_OR_RETURN(TensorId to, ParseTensorId(value));
+    if (from.is_control() != to.is_control()) {
+      return InvalidArgumentError("input_map: " + Quote(key) + " and " + Quote(value) +
+                                  " must both be tensors or both control inputs");
+    }
+    const Node* target = FindNode(to.node);
+    if (target == nullptr) {
+      return InvalidArgumentError("input_map: " + Quote(value) + " (for " + Quote(key) +
+                                  ") is not in the graph");
+    }
+    if (!to.is_control() && target->op_def() != nullptr && to.index >= target->num_outputs()) {
+      return InvalidArgumentError("input_map: " + Quote(value) + " (for " + Quote(key) +
+                                  ") names output " + std::to_string(to.index) + " of " +
+                                  to.node + ", which has " +
+                                  std::to_string(target->num_outputs()) + " outputs");
+    }
+    input_map.emplace(from.ToString(), std::move(to));
+  }
+  std::set<std::string, std::less<>> mapped_keys_used;
+
   // Nodes with renamed inputs and op information.
   std::vector<PendingNode> pending(n);
   for (size_t i = 0; i < n; ++i) {
@@ -231,18 +257,24 @@ Status Graph::Import(const GraphDef& graph_def,
         return InvalidArgumentError("Node " + Quote(graph_def.node(static_cast<int>(i)).name()) +
                                     ": " + id.status().message());
       }
-      auto src = index.find(id->node);
-      if (src == index.end()) {
-        return InvalidArgumentError(
-            "Node " + Quote(graph_def.node(static_cast<int>(i)).name()) +
-            ": Unknown input node " + Quote(p.def.input(k)));
+      if (auto mapped = input_map.find(id->ToString()); mapped != input_map.end()) {
+        mapped_keys_used.insert(mapped->first);
+        *id = mapped->second;
+        p.def.set_input(k, id->ToString());
+      } else {
+        auto src = index.find(id->node);
+        if (src == index.end()) {
+          return InvalidArgumentError(
+              "Node " + Quote(graph_def.node(static_cast<int>(i)).name()) +
+              ": Unknown input node " + Quote(p.def.input(k)));
+        }
+        // Keep the input as written ("x:0" stays "x:0"), renamed.
+        const std::string& input = p.def.input(k);
+        const size_t lead = id->is_control() ? 1 : 0;
+        const std::string suffix = input.substr(lead + id->node.size());
+        id->node = new_names[src->second];
+        p.def.set_input(k, (lead ? "^" : "") + id->node + suffix);
       }
-      // Keep the input as written ("x:0" stays "x:0"), renamed.
-      const std::string& input = p.def.input(k);
-      const size_t lead = id->is_control() ? 1 : 0;
-      const std::string suffix = input.substr(lead + id->node.size());
-      id->node = new_names[src->second];
-      p.def.set_input(k, (lead ? "^" : "") + id->node + suffix);
       if (id->is_control()) {
         p.control_inputs.push_back(id->node);
       } else if (!p.control_inputs.empty()) {
@@ -262,18 +294,43 @@ Status Graph::Import(const GraphDef& graph_def,
           p.def, *p.op_def, static_cast<int>(p.data_inputs.size())));
       TFCKPT_ASSIGN_OR_RETURN(p.output_types,
                               internal::OutputTypes(p.def, *p.op_def));
+      TFCKPT_ASSIGN_OR_RETURN(p.input_types, internal::InputTypes(p.def, *p.op_def));
     }
   }
 
+  if (mapped_keys_used.size() < input_map.size()) {
+    std::string unused;
+    for (const auto& [key, target] : input_map) {
+      if (mapped_keys_used.contains(key)) continue;
+      const bool control = key.starts_with('^');
+      unused += (unused.empty() ? "" : ", ") + key +
+                (control || key.find(':') != std::string::npos ? "" : ":0");
+    }
+    return InvalidArgumentError(
+        "Attempted to map inputs that were not found in graph_def: [" + unused + "]");
+  }
+
   // Output indices in range, and no cycle except while-loop back edges.
+  // Inputs mapped to existing nodes were checked above.
   std::unordered_map<std::string_view, size_t> new_index;
   for (size_t i = 0; i < n; ++i) new_index.emplace(new_names[i], i);
   std::vector<int> pending_inputs(n, 0);
   std::vector<std::vector<size_t>> consumers(n);
   for (size_t i = 0; i < n; ++i) {
     const PendingNode& p = pending[i];
-    for (const TensorId& in : p.data_inputs) {
-      const size_t src = new_index.at(in.node);
+    for (size_t k = 0; k < p.data_inputs.size(); ++k) {
+      const TensorId& in = p.data_inputs[k];
+      const auto found = new_index.find(in.node);
+      const std::vector<DataType>& source_types =
+          found == new_index.end() ? FindNode(in.node)->output_types()
+                                   : pending[found->second].output_types;
+      if (k < p.input_types.size() && static_cast<size_t>(in.index) < source_types.size()) {
+        TFCKPT_RETURN_IF_ERROR(internal::CheckInputType(
+            p.def.name(), k, in.node + ":" + std::to_string(in.index),
+            source_types[static_cast<size_t>(in.index)], p.input_types[k]));
+      }
+      if (found == new_index.end()) continue;  // an existing node (input_map)
+      const size_t src = found->second;
       const PendingNode& s = pending[src];
       if (s.op_def != nullptr &&
           in.index >= static_cast<int>(s.output_types.size())) {
@@ -289,8 +346,10 @@ Status Graph::Import(const GraphDef& graph_def,
       consumers[src].push_back(i);
     }
     for (const std::string& c : p.control_inputs) {
+      const auto found = new_index.find(c);
+      if (found == new_index.end()) continue;  // an existing node (input_map)
       ++pending_inputs[i];
-      consumers[new_index.at(c)].push_back(i);
+      consumers[found->second].push_back(i);
     }
   }
   std::vector<size_t> ready;
@@ -408,6 +467,16 @@ StatusOr<const Node*> Graph::AddNode(NodeDef node_def) {
         static_cast<int>(node->data_inputs_.size())));
     TFCKPT_ASSIGN_OR_RETURN(node->output_types_,
                             internal::OutputTypes(node_def, *node->op_def_));
+    TFCKPT_ASSIGN_OR_RETURN(const std::vector<DataType> input_types,
+                            internal::InputTypes(node_def, *node->op_def_));
+    for (size_t k = 0; k < node->data_inputs_.size() && k < input_types.size(); ++k) {
+      const TensorId& in = node->data_inputs_[k];
+      const std::vector<DataType>& source_types = FindNode(in.node)->output_types();
+      if (static_cast<size_t>(in.index) >= source_types.size()) continue;
+      TFCKPT_RETURN_IF_ERROR(internal::CheckInputType(
+          name, k, in.node + ":" + std::to_string(in.index),
+          source_types[static_cast<size_t>(in.index)], input_types[k]));
+    }
   }
   node->id_ = num_nodes();
   node->def_ = std::move(node_def);

@@ -257,5 +257,81 @@ TEST(NameScopeTest, PrependAndStripMirrorTf) {
   EXPECT_EQ(internal::StripNameScope("network/w1", "net"), "network/w1");
 }
 
+TEST(GraphImportTest, InputMapRewiresImportedInputsToExistingTensors) {
+  Graph graph;
+  TFCKPT_ASSERT_OK(graph.Import(ParseGraphDef(R"pb(
+    node { name: "y" op: "Placeholder" attr { key: "dtype" value { type: DT_FLOAT } } }
+    node { name: "go" op: "NoOp" }
+  )pb"), {}));
+  const tensorflow::GraphDef imported = ParseGraphDef(R"pb(
+    node { name: "a" op: "Placeholder" attr { key: "dtype" value { type: DT_FLOAT } } }
+    node { name: "start" op: "NoOp" }
+    node { name: "b" op: "Identity" input: "a:0" input: "^start"
+           attr { key: "T" value { type: DT_FLOAT } } }
+  )pb");
+  ImportGraphDefOptions options;
+  options.prefix = "net";
+  options.input_map = {{"a", "y:0"}, {"^start", "^go"}};
+  TFCKPT_ASSERT_OK(graph.Import(imported, options));
+  const Node* b = graph.FindNode("net/b");
+  ASSERT_NE(b, nullptr);
+  EXPECT_THAT(b->def().input(), ElementsAre("y", "^go"));
+  EXPECT_EQ(b->data_inputs()[0], (TensorId{"y", 0}));
+  EXPECT_THAT(b->control_inputs(), ElementsAre("go"));
+  // The mapped nodes are imported all the same, as in TF.
+  EXPECT_NE(graph.FindNode("net/a"), nullptr);
+}
+
+TEST(GraphImportTest, InputMapErrorsAsTensorFlow) {
+  Graph graph;
+  TFCKPT_ASSERT_OK(graph.Import(ParseGraphDef(R"pb(
+    node { name: "y" op: "Placeholder" attr { key: "dtype" value { type: DT_FLOAT } } }
+  )pb"), {}));
+  const tensorflow::GraphDef imported = ParseGraphDef(R"pb(
+    node { name: "a" op: "Placeholder" attr { key: "dtype" value { type: DT_FLOAT } } }
+    node { name: "b" op: "Identity" input: "a" attr { key: "T" value { type: DT_FLOAT } } }
+  )pb");
+  ImportGraphDefOptions unused;
+  unused.input_map = {{"a:0", "y:0"}, {"nope", "y:0"}};
+  EXPECT_THAT(graph.Import(imported, unused),
+              StatusIs(StatusCode::kInvalidArgument,
+                       HasSubstr("Attempted to map inputs that were not found in graph_def: "
+                                 "[nope:0]")));
+  ImportGraphDefOptions missing;
+  missing.input_map = {{"a:0", "z:0"}};
+  EXPECT_THAT(graph.Import(imported, missing),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("'z:0' (for 'a:0') is not in")));
+  ImportGraphDefOptions out_of_range;
+  out_of_range.input_map = {{"a:0", "y:3"}};
+  EXPECT_THAT(graph.Import(imported, out_of_range),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("names output 3 of y")));
+  EXPECT_EQ(graph.num_nodes(), 1);  // unchanged on error
+}
+
+TEST(GraphImportTest, InputOfAnotherDtypeIsRejectedAsTensorFlow) {
+  // Found by graph_exec_fuzzer: a float variable read by an Identity that
+  // declares complex64 ran and returned float.
+  Graph graph;
+  EXPECT_THAT(graph.Import(ParseGraphDef(R"pb(
+    node { name: "v" op: "VariableV2"
+           attr { key: "dtype" value { type: DT_FLOAT } }
+           attr { key: "shape" value { shape { dim { size: 2 } } } } }
+    node { name: "v/read" op: "Identity" input: "v"
+           attr { key: "T" value { type: DT_COMPLEX64 } } }
+  )pb"), {}),
+              StatusIs(StatusCode::kInvalidArgument,
+                       HasSubstr("Input 0 of node v/read was passed float32 from v:0 "
+                                 "incompatible with expected complex64.")));
+  EXPECT_EQ(graph.num_nodes(), 0);
+  TFCKPT_ASSERT_OK(graph.Import(ParseGraphDef(R"pb(
+    node { name: "x" op: "Placeholder" attr { key: "dtype" value { type: DT_INT32 } } }
+  )pb"), {}));
+  tensorflow::NodeDef bad = ParseGraphDef(R"pb(
+    node { name: "y" op: "Identity" input: "x" attr { key: "T" value { type: DT_FLOAT } } }
+  )pb").node(0);
+  EXPECT_THAT(graph.AddNode(bad), StatusIs(StatusCode::kInvalidArgument,
+                                           HasSubstr("Input 0 of node y was passed int32")));
+}
+
 }  // namespace
 }  // namespace tfckpt

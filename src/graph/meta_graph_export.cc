@@ -1,4 +1,5 @@
 // CreateMetaGraphDef / ExportMetaGraph: TF's export_scoped_meta_graph.
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -98,15 +99,62 @@ std::set<std::string> OpsUsed(const tensorflow::GraphDef& graph_def) {
   return ops;
 }
 
-// One collection as TF's add_collection_def writes it; nullopt when empty.
+// The op name of a tensor or control input name: "a/b" for "^a/b", "a/b:1".
+std::string OpName(std::string_view name) {
+  if (name.starts_with('^')) name.remove_prefix(1);
+  return std::string(name.substr(0, name.find(':')));
+}
+
+// The name scope of a node: everything before its last '/'.
+std::string ScopeOf(std::string_view node) {
+  const size_t slash = node.rfind('/');
+  return slash == std::string_view::npos ? "" : std::string(node.substr(0, slash));
+}
+
+// TF's _find_extraneous_saver_nodes: every node in the name scope of a
+// save or restore op, except the scopes of `saver_def`'s ops (each saver
+// lives in its own scope).
+std::set<std::string> ExtraneousSaverNodes(const tensorflow::GraphDef& graph_def,
+                                           const tensorflow::SaverDef* saver_def) {
+  static const std::set<std::string, std::less<>> kSaveAndRestoreOps = {
+      "SaveV2", "Save", "SaveSlices", "RestoreV2", "Restore", "RestoreSlice"};
+  std::set<std::string> saver_nodes;
+  for (const NodeDef& node : graph_def.node()) {
+    if (kSaveAndRestoreOps.contains(node.op())) saver_nodes.insert(node.name());
+  }
+  std::set<std::string> scopes;
+  for (const std::string& name : saver_nodes) {
+    const std::string scope = ScopeOf(name);
+    if (!saver_nodes.contains(scope)) scopes.insert(scope + "/");
+  }
+  if (saver_def != nullptr) {
+    scopes.erase(ScopeOf(OpName(saver_def->save_tensor_name())) + "/");
+    scopes.erase(ScopeOf(OpName(saver_def->restore_op_name())) + "/");
+  }
+  std::set<std::string> extraneous;
+  for (const NodeDef& node : graph_def.node()) {
+    for (const std::string& scope : scopes) {
+      if (node.name().starts_with(scope)) {
+        extraneous.insert(node.name());
+        break;
+      }
+    }
+  }
+  return extraneous;
+}
+
+// One collection as TF's add_collection_def writes it, without entries that
+// name an `excluded` node; nullopt when empty.
 StatusOr<std::optional<CollectionDef>> ExportCollection(
-    const std::string& key, const CollectionDef& in, std::string_view scope) {
+    const std::string& key, const CollectionDef& in, std::string_view scope,
+    const std::set<std::string>& excluded) {
   CollectionDef out;
   int count = 0;
   switch (in.kind_case()) {
     case CollectionDef::kNodeList:
       for (const std::string& name : in.node_list().value()) {
         if (!scope.empty() && !name.starts_with(scope)) continue;
+        if (excluded.contains(OpName(name))) continue;
         out.mutable_node_list()->add_value(
             internal::StripNameScope(name, scope));
         ++count;
@@ -133,7 +181,9 @@ StatusOr<std::optional<CollectionDef>> ExportCollection(
           }
           if (!def.filename_tensor_name().starts_with(scope) ||
               !def.save_tensor_name().starts_with(scope) ||
-              !def.restore_op_name().starts_with(scope)) {
+              !def.restore_op_name().starts_with(scope) ||
+              excluded.contains(OpName(def.save_tensor_name())) ||
+              excluded.contains(OpName(def.restore_op_name()))) {
             continue;
           }
           TFCKPT_ASSIGN_OR_RETURN(
@@ -195,6 +245,15 @@ StatusOr<tensorflow::MetaGraphDef> CreateMetaGraphDef(
   } else {
     *graph_def = graph.ToGraphDef();
   }
+  std::set<std::string> excluded;
+  if (options.clear_extraneous_savers) {
+    excluded = ExtraneousSaverNodes(
+        *graph_def, options.saver_def.has_value() ? &*options.saver_def : nullptr);
+    auto* nodes = graph_def->mutable_node();
+    nodes->erase(std::remove_if(nodes->begin(), nodes->end(),
+                                [&](const NodeDef& node) { return excluded.contains(node.name()); }),
+                 nodes->end());
+  }
   if (const uint64_t size = graph_def->ByteSizeLong(); size >= kTwoGigabytes) {
     return InvalidArgumentError(
         "GraphDef cannot be larger than 2GB. Received size: " +
@@ -240,7 +299,7 @@ StatusOr<tensorflow::MetaGraphDef> CreateMetaGraphDef(
     const CollectionDef* c = graph.FindCollection(key);
     if (c == nullptr) continue;
     TFCKPT_ASSIGN_OR_RETURN(std::optional<CollectionDef> exported,
-                            ExportCollection(key, *c, scope));
+                            ExportCollection(key, *c, scope, excluded));
     if (exported.has_value()) (*collections)[key] = std::move(*exported);
   }
   if (!unbound.empty()) {

@@ -242,6 +242,9 @@ StatusOr<ImportMetaGraphResult> ImportMetaGraph(
     } else if (c.has_node_list()) {
       names.assign(c.node_list().value().begin(), c.node_list().value().end());
     }
+    std::erase_if(names, [&](const std::string& name) {
+      return options.input_map.contains(name) || options.input_map.contains(name + ":0");
+    });
     if (!names.empty()) {
       std::string list;
       for (const std::string& n : names) list += (list.empty() ? "" : ",") + n;
@@ -256,6 +259,7 @@ StatusOr<ImportMetaGraphResult> ImportMetaGraph(
   import.uniquify_names = true;
   import.clear_devices = options.clear_devices;
   import.add_default_attrs = true;
+  import.input_map = options.input_map;
   if (meta_graph.meta_info_def().has_stripped_op_list()) {
     import.producer_op_list = &meta_graph.meta_info_def().stripped_op_list();
   }

@@ -93,10 +93,20 @@ const AttrValue* Find(const NodeDef& node, const std::string& name) {
   return it == node.attr().end() ? nullptr : &it->second;
 }
 
+// The node's attr `name`, else the default `op` declares for it (a node
+// may leave defaulted attrs out); nullptr when neither has it.
+const AttrValue* FindOrDefault(const NodeDef& node, const OpDef& op, const std::string& name) {
+  if (const AttrValue* value = Find(node, name)) return value;
+  for (const OpDef::AttrDef& attr : op.attr()) {
+    if (attr.name() == name && attr.has_default_value()) return &attr.default_value();
+  }
+  return nullptr;
+}
+
 // Number of tensors one arg stands for.
-StatusOr<int64_t> ArgCount(const NodeDef& node, const OpDef::ArgDef& arg) {
+StatusOr<int64_t> ArgCount(const NodeDef& node, const OpDef& op, const OpDef::ArgDef& arg) {
   if (!arg.number_attr().empty()) {
-    const AttrValue* n = Find(node, arg.number_attr());
+    const AttrValue* n = FindOrDefault(node, op, arg.number_attr());
     if (n == nullptr || n->value_case() != AttrValue::kI || n->i() < 0) {
       return InvalidArgumentError("attr '" + arg.number_attr() +
                                   "' is missing or not a count");
@@ -104,7 +114,7 @@ StatusOr<int64_t> ArgCount(const NodeDef& node, const OpDef::ArgDef& arg) {
     return n->i();
   }
   if (!arg.type_list_attr().empty()) {
-    const AttrValue* l = Find(node, arg.type_list_attr());
+    const AttrValue* l = FindOrDefault(node, op, arg.type_list_attr());
     if (l == nullptr || l->value_case() != AttrValue::kList) {
       return InvalidArgumentError("attr '" + arg.type_list_attr() +
                                   "' is missing or not a list");
@@ -173,7 +183,7 @@ Status ValidateNode(const NodeDef& node, const OpDef& op, int num_data_inputs) {
   }
   int64_t expected = 0;
   for (const OpDef::ArgDef& arg : op.input_arg()) {
-    auto count = ArgCount(node, arg);
+    auto count = ArgCount(node, op, arg);
     if (!count.ok()) return NodeError(node, count.status());
     expected += *count;
   }
@@ -186,25 +196,30 @@ Status ValidateNode(const NodeDef& node, const OpDef& op, int num_data_inputs) {
   return OkStatus();
 }
 
-StatusOr<std::vector<DataType>> OutputTypes(const NodeDef& node,
-                                            const OpDef& op) {
+namespace {
+
+// The dtype of every element of `args` (lists expanded), reference types as
+// their base type.
+StatusOr<std::vector<DataType>> ArgTypes(
+    const NodeDef& node, const OpDef& op,
+    const google::protobuf::RepeatedPtrField<OpDef::ArgDef>& args) {
   std::vector<DataType> types;
   auto base = [](int t) {
     // Reference types are the base type + 100.
     return static_cast<DataType>(t > 100 ? t - 100 : t);
   };
-  for (const OpDef::ArgDef& arg : op.output_arg()) {
-    auto count = ArgCount(node, arg);
+  for (const OpDef::ArgDef& arg : args) {
+    auto count = ArgCount(node, op, arg);
     if (!count.ok()) return NodeError(node, count.status());
     if (!arg.type_list_attr().empty()) {
-      for (int t : Find(node, arg.type_list_attr())->list().type()) {
+      for (int t : FindOrDefault(node, op, arg.type_list_attr())->list().type()) {
         types.push_back(base(t));
       }
       continue;
     }
     DataType dtype = base(arg.type());
     if (!arg.type_attr().empty()) {
-      const AttrValue* t = Find(node, arg.type_attr());
+      const AttrValue* t = FindOrDefault(node, op, arg.type_attr());
       if (t == nullptr || t->value_case() != AttrValue::kType) {
         return NodeError(node, InvalidArgumentError(
                                    "attr '" + arg.type_attr() +
@@ -215,6 +230,25 @@ StatusOr<std::vector<DataType>> OutputTypes(const NodeDef& node,
     types.insert(types.end(), static_cast<size_t>(*count), dtype);
   }
   return types;
+}
+
+}  // namespace
+
+StatusOr<std::vector<DataType>> OutputTypes(const NodeDef& node, const OpDef& op) {
+  return ArgTypes(node, op, op.output_arg());
+}
+
+StatusOr<std::vector<DataType>> InputTypes(const NodeDef& node, const OpDef& op) {
+  return ArgTypes(node, op, op.input_arg());
+}
+
+Status CheckInputType(std::string_view node, size_t input, std::string_view source,
+                      DataType passed, DataType expected) {
+  if (passed == expected) return OkStatus();
+  return InvalidArgumentError("Input " + std::to_string(input) + " of node " + std::string(node) +
+                              " was passed " + std::string(DataTypeName(passed)) + " from " +
+                              std::string(source) + " incompatible with expected " +
+                              std::string(DataTypeName(expected)) + ".");
 }
 
 bool IsDefaultAttrValue(const OpDef& op, std::string_view name,

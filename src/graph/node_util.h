@@ -34,6 +34,13 @@ Status ValidateNode(const tensorflow::NodeDef& node, const tensorflow::OpDef& op
 // The dtype of every output (reference outputs give their base dtype).
 StatusOr<std::vector<DataType>> OutputTypes(const tensorflow::NodeDef& node,
                                             const tensorflow::OpDef& op);
+// The dtype of every data input the op declares, in order (as OutputTypes).
+StatusOr<std::vector<DataType>> InputTypes(const tensorflow::NodeDef& node,
+                                           const tensorflow::OpDef& op);
+// TF's edge check: INVALID_ARGUMENT "Input 0 of node b was passed float32
+// from a:0 incompatible with expected int32." when they differ.
+Status CheckInputType(std::string_view node, size_t input, std::string_view source,
+                      DataType passed, DataType expected);
 
 // True when `value` equals the default `op` declares for attr `name`.
 bool IsDefaultAttrValue(const tensorflow::OpDef& op, std::string_view name,

@@ -119,6 +119,8 @@ int main(int argc, char** argv) {
         in.clear_devices = true;
       } else if (args[i] == "--as-text") {
         out.as_text = true;
+      } else if (args[i] == "--clear-extraneous-savers") {
+        out.clear_extraneous_savers = true;
       } else {
         std::cerr << "graph_tool: bad argument " << args[i] << "\n";
         return 2;

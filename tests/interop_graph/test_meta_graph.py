@@ -240,3 +240,31 @@ def test_bad_files_rejected_like_tf(graph_tool, tmp_path, make):
     proc = graph_tool.run("describe", path, check=False)
     assert proc.returncode == 1, proc.stderr
     assert proc.stderr.startswith("graph_tool: "), proc.stderr
+
+
+def test_clear_extraneous_savers_matches_tf(graph_tool, tmp_path):
+    """Two savers, a "savers" collection and a node_list naming a node of each
+    saver's scope: exporting with clear_extraneous_savers keeps only the
+    second saver, as TF's Saver.export_meta_graph does."""
+    graph = tf.Graph()
+    with graph.as_default():
+        v1.Variable(v1.zeros([2]), name="v")
+        first = v1.train.Saver()
+        second = v1.train.Saver(max_to_keep=3)
+        v1.add_to_collection("savers", first)
+        v1.add_to_collection("savers", second)
+        v1.add_to_collection("mine", graph.get_operation_by_name("save/restore_all"))
+        v1.add_to_collection("mine", graph.get_operation_by_name("save_1/restore_all"))
+        v1.add_to_collection("mine", graph.get_operation_by_name("v"))
+        full = str(tmp_path / "full.meta")
+        second.export_meta_graph(full)
+        expected = second.export_meta_graph(clear_extraneous_savers=True)
+    out = tmp_path / "cleared.meta"
+    graph_tool.run("roundtrip", full, str(out), "--clear-extraneous-savers")
+    ours = meta_graph_pb2.MetaGraphDef()
+    ours.ParseFromString(out.read_bytes())
+    assert [n.name for n in ours.graph_def.node] == [n.name for n in expected.graph_def.node]
+    assert sorted(ours.collection_def) == sorted(expected.collection_def)
+    for key in expected.collection_def:
+        assert ours.collection_def[key] == expected.collection_def[key], key
+    assert ours.saver_def == expected.saver_def
