@@ -1,7 +1,6 @@
 #include "tools/tfckpt/progress.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <thread>
@@ -24,9 +23,8 @@ TEST(ProgressTest, LineWithoutTotalOrTimeLeft) {
 }
 
 TEST(ProgressTest, SilentWhenNotOnATerminal) {
-  if (isatty(STDOUT_FILENO) == 1 && isatty(STDERR_FILENO) == 1) {
-    GTEST_SKIP() << "run with stdout or stderr redirected (as CTest does)";
-  }
+  // Capturing stderr points it at a file, so it is not a terminal here
+  // whatever runs the test.
   ::testing::internal::CaptureStderr();
   {
     Progress progress("cp", 8 * kMiB);
