@@ -380,8 +380,10 @@ class GraphBuilder {
   // current scope) for a literal; `dtype_hint` as TF's convert_to_tensor.
   Output ToTensor(const Input& input, std::string_view const_name,
                   std::optional<DataType> dtype_hint);
+  // A Const named `name` in the current scope; `broadcast`: every element
+  // of `value` is the same, written once as TF's tf.constant(v, shape=...).
   Output ConstantNamed(const Tensor& value, std::string_view name,
-                       std::optional<int64_t> broadcast_dims_from = {});
+                       bool broadcast = false);
   std::pair<int64_t, int64_t> RandomSeeds(std::optional<int64_t> op_seed);
   PartialShape KnownShape(const Node* node, int index) const;
   void InferImportedShapes(const Node* root);

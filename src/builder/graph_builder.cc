@@ -524,10 +524,10 @@ Output GraphBuilder::ToTensor(const Input& input, std::string_view const_name,
 }
 
 Output GraphBuilder::ConstantNamed(const Tensor& value, std::string_view name,
-                                   std::optional<int64_t> broadcast) {
+                                   bool broadcast) {
   std::map<std::string, AttrValue> attrs;
   attrs["dtype"] = TypeAttr(value.dtype());
-  MakeTensorProto(value, broadcast.has_value(), attrs["value"].mutable_tensor());
+  MakeTensorProto(value, broadcast, attrs["value"].mutable_tensor());
   std::vector<Output> out =
       AddNodeNamed(graph_->UniqueName(name), "Const", {}, std::move(attrs), {});
   return First(out);
@@ -612,7 +612,7 @@ Output GraphBuilder::Fill(double value, std::vector<int64_t> shape,
     Fail(tensor.status());
     return Output();
   }
-  return ConstantNamed(*tensor, name.empty() ? "Const" : name, /*broadcast=*/0);
+  return ConstantNamed(*tensor, name.empty() ? "Const" : name, /*broadcast=*/true);
 }
 
 Output GraphBuilder::Zeros(std::vector<int64_t> shape, DataType dtype,
