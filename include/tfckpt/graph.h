@@ -203,6 +203,13 @@ class Graph {
   // Python API marks them.
   StatusOr<const Node*> AddNode(tensorflow::NodeDef node_def);
 
+  // Sets one attr of an existing node (TF's Operation._set_attr), as
+  // restoring a while-loop context does for its Enter ops' frame_name.
+  // NOT_FOUND for an unknown node; INVALID_ARGUMENT for an attr that
+  // decides the node's input or output types or counts.
+  Status SetAttr(std::string_view node_name, const std::string& attr,
+                 tensorflow::AttrValue value);
+
   int num_nodes() const { return static_cast<int>(nodes_.size()); }
   // REQUIRES: 0 <= id < num_nodes().
   const Node& node(int id) const { return *nodes_[static_cast<size_t>(id)]; }

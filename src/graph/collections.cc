@@ -1,7 +1,9 @@
 // Graph's collection methods, and the proto converters of collections.h.
 #include "src/graph/collections.h"
 
+#include <algorithm>
 #include <array>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -9,6 +11,8 @@
 
 #include "src/graph/node_util.h"
 #include "tensorflow/core/framework/variable.pb.h"
+#include "tensorflow/core/protobuf/control_flow.pb.h"
+#include "tensorflow/core/protobuf/queue_runner.pb.h"
 #include "tensorflow/core/protobuf/saver.pb.h"
 #include "tfckpt/graph.h"
 
@@ -28,6 +32,140 @@ std::string Rescope(std::string_view name, std::string_view scope,
   if (name.empty()) return std::string(name);
   return change == ScopeChange::kPrepend ? PrependNameScope(name, scope)
                                          : StripNameScope(name, scope);
+}
+
+
+// Moves the names inside queue runner and control-flow context protos as
+// the Python objects TF rebuilds from them do: from_proto prepends the
+// import scope and looks each op or tensor up with as_graph_element;
+// to_proto strips the export scope and looks nothing up.
+class ControlFlowRescoper {
+ public:
+  ControlFlowRescoper(std::string_view key, std::string_view scope,
+                      ScopeChange change, const Graph& graph)
+      : key_(key), scope_(scope), change_(change), graph_(graph) {}
+
+  // A name that must resolve in the graph when importing.
+  StatusOr<std::string> Element(std::string_view name) const {
+    std::string moved = Name(name);
+    if (change_ == ScopeChange::kPrepend) {
+      if (auto element = graph_.AsGraphElement(moved); !element.ok()) {
+        return InvalidArgumentError("collection '" + std::string(key_) +
+                                    "': " + element.status().message());
+      }
+    }
+    return moved;
+  }
+  Status Elements(google::protobuf::RepeatedPtrField<std::string>* names) const {
+    for (std::string& name : *names) {
+      TFCKPT_ASSIGN_OR_RETURN(name, Element(name));
+    }
+    return OkStatus();
+  }
+  // A name only moved (context names, and values TF keeps as strings).
+  std::string Name(std::string_view name) const {
+    return change_ == ScopeChange::kPrepend ? PrependNameScope(name, scope_)
+                                            : StripNameScope(name, scope_);
+  }
+
+  // TF keeps the values as a set and writes them sorted; external values
+  // map a moved name to a resolved element.
+  Status Values(tensorflow::ValuesDef* values) const {
+    std::vector<std::string> sorted;
+    for (const std::string& v : values->values()) sorted.push_back(Name(v));
+    std::sort(sorted.begin(), sorted.end());
+    sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+    values->mutable_values()->Assign(sorted.begin(), sorted.end());
+    google::protobuf::Map<std::string, std::string> external;
+    for (const auto& [inner, outer] : values->external_values()) {
+      TFCKPT_ASSIGN_OR_RETURN(external[Name(inner)], Element(outer));
+    }
+    *values->mutable_external_values() = std::move(external);
+    return OkStatus();
+  }
+
+  Status Context(tensorflow::ControlFlowContextDef* context) const {
+    if (context->has_cond_ctxt()) return Cond(context->mutable_cond_ctxt());
+    if (context->has_while_ctxt()) return While(context->mutable_while_ctxt());
+    return OkStatus();
+  }
+
+  Status Cond(tensorflow::CondContextDef* cond) const {
+    cond->set_context_name(Name(cond->context_name()));
+    TFCKPT_ASSIGN_OR_RETURN(*cond->mutable_pred_name(), Element(cond->pred_name()));
+    TFCKPT_ASSIGN_OR_RETURN(*cond->mutable_pivot_name(), Element(cond->pivot_name()));
+    TFCKPT_RETURN_IF_ERROR(Values(cond->mutable_values_def()));
+    return Nested(cond->mutable_nested_contexts());
+  }
+
+  Status While(tensorflow::WhileContextDef* loop) const {
+    loop->set_context_name(Name(loop->context_name()));
+    TFCKPT_ASSIGN_OR_RETURN(*loop->mutable_pivot_name(), Element(loop->pivot_name()));
+    TFCKPT_ASSIGN_OR_RETURN(*loop->mutable_pivot_for_pred_name(),
+                            Element(loop->pivot_for_pred_name()));
+    TFCKPT_ASSIGN_OR_RETURN(*loop->mutable_pivot_for_body_name(),
+                            Element(loop->pivot_for_body_name()));
+    TFCKPT_RETURN_IF_ERROR(Elements(loop->mutable_loop_exit_names()));
+    TFCKPT_RETURN_IF_ERROR(Elements(loop->mutable_loop_enter_names()));
+    if (!loop->maximum_iterations_name().empty()) {
+      TFCKPT_ASSIGN_OR_RETURN(*loop->mutable_maximum_iterations_name(),
+                              Element(loop->maximum_iterations_name()));
+    }
+    TFCKPT_RETURN_IF_ERROR(Values(loop->mutable_values_def()));
+    return Nested(loop->mutable_nested_contexts());
+  }
+
+  // TF's to_proto writes nested contexts without the export scope, so they
+  // keep their full names; from_proto moves them into the import scope.
+  Status Nested(google::protobuf::RepeatedPtrField<tensorflow::ControlFlowContextDef>*
+                    nested) const {
+    if (change_ == ScopeChange::kStrip) return OkStatus();
+    for (auto& context : *nested) {
+      TFCKPT_RETURN_IF_ERROR(Context(&context));
+    }
+    return OkStatus();
+  }
+
+  Status QueueRunner(tensorflow::QueueRunnerDef* runner) const {
+    TFCKPT_ASSIGN_OR_RETURN(*runner->mutable_queue_name(), Element(runner->queue_name()));
+    TFCKPT_RETURN_IF_ERROR(Elements(runner->mutable_enqueue_op_name()));
+    TFCKPT_ASSIGN_OR_RETURN(*runner->mutable_close_op_name(), Element(runner->close_op_name()));
+    TFCKPT_ASSIGN_OR_RETURN(*runner->mutable_cancel_op_name(),
+                            Element(runner->cancel_op_name()));
+    // Runners saved before the field existed stop on OUT_OF_RANGE only.
+    if (change_ == ScopeChange::kPrepend &&
+        runner->queue_closed_exception_types().empty()) {
+      runner->add_queue_closed_exception_types(tensorflow::error::OUT_OF_RANGE);
+    }
+    return OkStatus();
+  }
+
+  // to_proto leaves out an entry whose own name is outside the scope.
+  bool Exported(std::string_view name) const {
+    return change_ == ScopeChange::kPrepend || name.starts_with(scope_);
+  }
+
+ private:
+  std::string_view key_;
+  std::string_view scope_;
+  ScopeChange change_;
+  const Graph& graph_;
+};
+
+// Parses `bytes` as a `Proto`, moves its names with `rescope`, and
+// serializes it again; nullopt when the entry is not exported.
+template <typename Proto, typename Rescope, typename NameOf>
+StatusOr<std::optional<std::string>> RescopeEntry(
+    std::string_view key, std::string_view bytes, std::string_view kind,
+    const ControlFlowRescoper& rescoper, NameOf name_of, Rescope rescope) {
+  Proto proto;
+  if (!proto.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return InvalidArgumentError("collection '" + std::string(key) +
+                                "': an entry is not a " + std::string(kind));
+  }
+  if (!rescoper.Exported(name_of(proto))) return std::optional<std::string>();
+  TFCKPT_RETURN_IF_ERROR(rescope(&proto));
+  return std::optional<std::string>(DeterministicBytes(proto));
 }
 
 }  // namespace
@@ -78,6 +216,28 @@ StatusOr<std::string> RescopeSaverDef(std::string_view bytes,
   def.set_save_tensor_name(Rescope(def.save_tensor_name(), scope, change));
   def.set_restore_op_name(Rescope(def.restore_op_name(), scope, change));
   return DeterministicBytes(def);
+}
+
+StatusOr<std::optional<std::string>> RescopeControlFlowEntry(
+    std::string_view key, std::string_view bytes, std::string_view scope,
+    ScopeChange change, const Graph& graph) {
+  const ControlFlowRescoper rescoper(key, scope, change, graph);
+  if (key == "queue_runners") {
+    return RescopeEntry<tensorflow::QueueRunnerDef>(
+        key, bytes, "QueueRunnerDef", rescoper,
+        [](const auto& runner) { return runner.queue_name(); },
+        [&](auto* runner) { return rescoper.QueueRunner(runner); });
+  }
+  if (key == "cond_context") {
+    return RescopeEntry<tensorflow::CondContextDef>(
+        key, bytes, "CondContextDef", rescoper,
+        [](const auto& cond) { return cond.context_name(); },
+        [&](auto* cond) { return rescoper.Cond(cond); });
+  }
+  return RescopeEntry<tensorflow::WhileContextDef>(
+      key, bytes, "WhileContextDef", rescoper,
+      [](const auto& loop) { return loop.context_name(); },
+      [&](auto* loop) { return rescoper.While(loop); });
 }
 
 }  // namespace internal

@@ -4,10 +4,15 @@
 #ifndef TFCKPT_SRC_GRAPH_COLLECTIONS_H_
 #define TFCKPT_SRC_GRAPH_COLLECTIONS_H_
 
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "tfckpt/statusor.h"
+
+namespace tfckpt {
+class Graph;
+}  // namespace tfckpt
 
 namespace tfckpt::internal {
 
@@ -30,6 +35,18 @@ StatusOr<std::string> RescopeVariableDef(std::string_view bytes,
 StatusOr<std::string> RescopeSaverDef(std::string_view bytes,
                                       std::string_view scope,
                                       ScopeChange change);
+
+// A "queue_runners", "cond_context" or "while_context" entry (a
+// QueueRunnerDef, CondContextDef or WhileContextDef) with every name moved:
+// kPrepend is TF's from_proto with an import scope (each op or tensor name
+// must resolve in `graph`, else INVALID_ARGUMENT naming the collection; a
+// runner without queue_closed_exception_types gets OUT_OF_RANGE); kStrip is
+// to_proto with an export scope (nullopt for an entry whose queue or
+// context is outside `scope`, which TF leaves out). INVALID_ARGUMENT when
+// `bytes` does not parse.
+StatusOr<std::optional<std::string>> RescopeControlFlowEntry(
+    std::string_view key, std::string_view bytes, std::string_view scope,
+    ScopeChange change, const Graph& graph);
 
 }  // namespace tfckpt::internal
 

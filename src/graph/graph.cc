@@ -499,6 +499,31 @@ StatusOr<const Node*> Graph::AddNode(NodeDef node_def) {
   return static_cast<const Node*>(raw);
 }
 
+Status Graph::SetAttr(std::string_view node_name, const std::string& attr,
+                      tensorflow::AttrValue value) {
+  auto it = by_name_.find(std::string(node_name));
+  if (it == by_name_.end()) {
+    return NotFoundError("The name " + Quote(node_name) +
+                         " refers to an Operation not in the graph.");
+  }
+  Node* node = it->second;
+  // Input and output types were resolved when the node was added.
+  if (const tensorflow::OpDef* op = node->op_def_) {
+    for (const auto* args : {&op->input_arg(), &op->output_arg()}) {
+      for (const tensorflow::OpDef::ArgDef& arg : *args) {
+        if (arg.type_attr() == attr || arg.number_attr() == attr ||
+            arg.type_list_attr() == attr) {
+          return InvalidArgumentError("Node " + Quote(node->name()) + ": attr " +
+                                      Quote(attr) +
+                                      " decides its signature and cannot change");
+        }
+      }
+    }
+  }
+  (*node->def_.mutable_attr())[attr] = std::move(value);
+  return OkStatus();
+}
+
 const Node* Graph::FindNode(std::string_view name) const {
   auto it = by_name_.find(std::string(name));
   return it == by_name_.end() ? nullptr : it->second;

@@ -114,6 +114,26 @@ TEST(GraphTest, TensorAndOperationLookupUseTfMessages) {
                        HasSubstr("not a valid one")));
 }
 
+TEST(GraphTest, SetAttrChangesOnlyAttrsOutsideTheSignature) {
+  TFCKPT_ASSERT_OK_AND_ASSIGN(auto graph,
+                              Graph::FromGraphDef(ParseGraphDef(kTutorial)));
+  tensorflow::AttrValue frame;
+  frame.set_s("scope/while/while_context");
+  TFCKPT_ASSERT_OK(graph->SetAttr("op_to_restore", "frame_name", frame));
+  EXPECT_EQ(graph->FindNode("op_to_restore")->FindAttr("frame_name")->s(),
+            "scope/while/while_context");
+  EXPECT_EQ(graph->ToGraphDef().node(graph->FindNode("op_to_restore")->id())
+                .attr().at("frame_name").s(),
+            "scope/while/while_context");
+  tensorflow::AttrValue dtype;
+  dtype.set_type(tensorflow::DT_INT32);
+  EXPECT_THAT(graph->SetAttr("op_to_restore", "T", dtype),
+              StatusIs(StatusCode::kInvalidArgument,
+                       HasSubstr("'T' decides its signature")));
+  EXPECT_THAT(graph->SetAttr("nope", "frame_name", frame),
+              StatusIs(StatusCode::kNotFound, HasSubstr("'nope'")));
+}
+
 TEST(GraphTest, BadGraphDefsAreRejected) {
   struct Case {
     const char* text;

@@ -23,6 +23,12 @@ constexpr std::string_view kUnboundInputs = "unbound_inputs";
 constexpr std::string_view kUnboundPrefix = "$unbound_inputs_";
 constexpr uint64_t kTwoGigabytes = uint64_t{1} << 31;
 
+// TF's ValueError for a GraphDef protobuf cannot hold.
+Status TooLarge(uint64_t bytes) {
+  return InvalidArgumentError("GraphDef cannot be larger than 2GB. Received size: " +
+                              std::to_string(bytes) + ".");
+}
+
 // TF's _node_def: the node with `scope` stripped; inputs from outside the
 // scope renamed "$unbound_inputs_<input>" and recorded.
 NodeDef NodeForExport(const NodeDef& in, std::string_view scope,
@@ -147,7 +153,7 @@ std::set<std::string> ExtraneousSaverNodes(const tensorflow::GraphDef& graph_def
 // name an `excluded` node; nullopt when empty.
 StatusOr<std::optional<CollectionDef>> ExportCollection(
     const std::string& key, const CollectionDef& in, std::string_view scope,
-    const std::set<std::string>& excluded) {
+    const std::set<std::string>& excluded, const Graph& graph) {
   CollectionDef out;
   int count = 0;
   switch (in.kind_case()) {
@@ -189,6 +195,13 @@ StatusOr<std::optional<CollectionDef>> ExportCollection(
           TFCKPT_ASSIGN_OR_RETURN(
               bytes, internal::RescopeSaverDef(value, scope,
                                                internal::ScopeChange::kStrip));
+        } else if (internal::HasProtoConverter(key) && !scope.empty()) {
+          TFCKPT_ASSIGN_OR_RETURN(
+              std::optional<std::string> stripped,
+              internal::RescopeControlFlowEntry(
+                  key, value, scope, internal::ScopeChange::kStrip, graph));
+          if (!stripped.has_value()) continue;
+          bytes = std::move(*stripped);
         }
         out.mutable_bytes_list()->add_value(std::move(bytes));
         ++count;
@@ -220,27 +233,30 @@ StatusOr<tensorflow::MetaGraphDef> CreateMetaGraphDef(
   tensorflow::MetaGraphDef out;
   const std::string& scope = options.export_scope;
 
+  // A node is exported when it is under the scope (or was an unbound input
+  // of an earlier scoped export).
+  auto in_export = [&](const NodeDef& node) {
+    return node.name().starts_with(kUnboundPrefix) || node.name().starts_with(scope);
+  };
+  // Checked before anything is copied: the nodes are nearly all of it.
+  uint64_t bytes = 0;
+  for (int i = 0; i < graph.num_nodes(); ++i) {
+    const NodeDef& node = graph.node(i).def();
+    if (in_export(node)) bytes += node.ByteSizeLong();
+  }
+  if (bytes >= kTwoGigabytes) return TooLarge(bytes);
+
   tensorflow::GraphDef* graph_def = out.mutable_graph_def();
   std::vector<std::string> unbound;
   const bool rebuild = !scope.empty() || options.clear_devices;
   if (rebuild) {
     *graph_def->mutable_versions() = graph.versions();
     *graph_def->mutable_library() = graph.library();
-    uint64_t bytes = 0;
     for (int i = 0; i < graph.num_nodes(); ++i) {
       const NodeDef& node = graph.node(i).def();
-      if (!node.name().starts_with(kUnboundPrefix) &&
-          !node.name().starts_with(scope)) {
-        continue;
-      }
+      if (!in_export(node)) continue;
       *graph_def->add_node() =
           NodeForExport(node, scope, options.clear_devices, &unbound);
-      bytes += node.ByteSizeLong();
-    }
-    if (bytes >= kTwoGigabytes) {
-      return InvalidArgumentError(
-          "GraphDef cannot be larger than 2GB. Received size: " +
-          std::to_string(bytes) + ".");
     }
   } else {
     *graph_def = graph.ToGraphDef();
@@ -255,9 +271,7 @@ StatusOr<tensorflow::MetaGraphDef> CreateMetaGraphDef(
                  nodes->end());
   }
   if (const uint64_t size = graph_def->ByteSizeLong(); size >= kTwoGigabytes) {
-    return InvalidArgumentError(
-        "GraphDef cannot be larger than 2GB. Received size: " +
-        std::to_string(size) + ".");
+    return TooLarge(size);
   }
 
   tensorflow::MetaGraphDef::MetaInfoDef* info = out.mutable_meta_info_def();
@@ -299,7 +313,7 @@ StatusOr<tensorflow::MetaGraphDef> CreateMetaGraphDef(
     const CollectionDef* c = graph.FindCollection(key);
     if (c == nullptr) continue;
     TFCKPT_ASSIGN_OR_RETURN(std::optional<CollectionDef> exported,
-                            ExportCollection(key, *c, scope, excluded));
+                            ExportCollection(key, *c, scope, excluded, graph));
     if (exported.has_value()) (*collections)[key] = std::move(*exported);
   }
   if (!unbound.empty()) {

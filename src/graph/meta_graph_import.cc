@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <charconv>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -10,7 +11,6 @@
 #include "src/graph/collections.h"
 #include "src/graph/node_util.h"
 #include "tensorflow/core/protobuf/control_flow.pb.h"
-#include "tensorflow/core/protobuf/queue_runner.pb.h"
 #include "tfckpt/meta_graph.h"
 
 namespace tfckpt {
@@ -31,137 +31,44 @@ bool VariablesHaveTrainable(std::string_view version) {
   return major > 1 || (major == 1 && minor >= 9);
 }
 
-// Moves graph-element names into the import scope as the Python objects TF
-// rebuilds from these protos do, checking that each names an element of the
-// graph (TF looks each up with as_graph_element).
-class ElementRescoper {
- public:
-  ElementRescoper(const std::string& key, const std::string& scope, const Graph& graph)
-      : key_(key), scope_(scope), graph_(graph) {}
+// Restoring a while loop's context into an import scope renames the frame
+// of the loop's Enter ops to the scoped context name, as TF's from_proto
+// does; Enter ops of contexts not restored keep their frame_name.
+Status NameLoopFrames(const tensorflow::ControlFlowContextDef& context,
+                      Graph* graph) {
+  const auto& nested = context.has_while_ctxt()
+                           ? context.while_ctxt().nested_contexts()
+                           : context.cond_ctxt().nested_contexts();
+  if (context.has_while_ctxt()) {
+    const tensorflow::WhileContextDef& loop = context.while_ctxt();
+    tensorflow::AttrValue frame;
+    frame.set_s(loop.context_name());
+    for (const std::string& value : loop.values_def().values()) {
+      const std::string op = value.substr(0, value.find(':'));
+      const Node* node = graph->FindNode(op);
+      if (node != nullptr && (node->op() == "Enter" || node->op() == "RefEnter")) {
+        TFCKPT_RETURN_IF_ERROR(graph->SetAttr(op, "frame_name", frame));
+      }
+    }
+  }
+  for (const tensorflow::ControlFlowContextDef& inner : nested) {
+    TFCKPT_RETURN_IF_ERROR(NameLoopFrames(inner, graph));
+  }
+  return OkStatus();
+}
 
-  // A name that must resolve in the graph.
-  StatusOr<std::string> Element(std::string_view name) const {
-    std::string scoped = internal::PrependNameScope(name, scope_);
-    if (auto element = graph_.AsGraphElement(scoped); !element.ok()) {
-      return InvalidArgumentError("collection '" + key_ + "': " + element.status().message());
-    }
-    return scoped;
+Status NameLoopFrames(const std::string& while_context, Graph* graph) {
+  tensorflow::ControlFlowContextDef context;
+  if (!context.mutable_while_ctxt()->ParseFromString(while_context)) {
+    return InternalError("a rescoped WhileContextDef does not parse");
   }
-  Status Elements(google::protobuf::RepeatedPtrField<std::string>* names) const {
-    for (std::string& name : *names) {
-      TFCKPT_ASSIGN_OR_RETURN(name, Element(name));
-    }
-    return OkStatus();
-  }
-  // A name only prefixed (context names, and values TF keeps as strings).
-  std::string Name(std::string_view name) const {
-    return internal::PrependNameScope(name, scope_);
-  }
-
-  // TF keeps the values as a set and writes them sorted; external values
-  // map a prefixed name to a resolved element.
-  Status Values(tensorflow::ValuesDef* values) const {
-    std::vector<std::string> sorted;
-    for (const std::string& v : values->values()) sorted.push_back(Name(v));
-    std::sort(sorted.begin(), sorted.end());
-    sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
-    values->mutable_values()->Assign(sorted.begin(), sorted.end());
-    google::protobuf::Map<std::string, std::string> external;
-    for (const auto& [inner, outer] : values->external_values()) {
-      TFCKPT_ASSIGN_OR_RETURN(external[Name(inner)], Element(outer));
-    }
-    *values->mutable_external_values() = std::move(external);
-    return OkStatus();
-  }
-
-  Status Context(tensorflow::ControlFlowContextDef* context) const {
-    if (context->has_cond_ctxt()) return Cond(context->mutable_cond_ctxt());
-    if (context->has_while_ctxt()) return While(context->mutable_while_ctxt());
-    return OkStatus();
-  }
-
-  Status Cond(tensorflow::CondContextDef* cond) const {
-    cond->set_context_name(Name(cond->context_name()));
-    TFCKPT_ASSIGN_OR_RETURN(*cond->mutable_pred_name(), Element(cond->pred_name()));
-    TFCKPT_ASSIGN_OR_RETURN(*cond->mutable_pivot_name(), Element(cond->pivot_name()));
-    TFCKPT_RETURN_IF_ERROR(Values(cond->mutable_values_def()));
-    for (auto& nested : *cond->mutable_nested_contexts()) {
-      TFCKPT_RETURN_IF_ERROR(Context(&nested));
-    }
-    return OkStatus();
-  }
-
-  Status While(tensorflow::WhileContextDef* loop) const {
-    loop->set_context_name(Name(loop->context_name()));
-    TFCKPT_ASSIGN_OR_RETURN(*loop->mutable_pivot_name(), Element(loop->pivot_name()));
-    TFCKPT_ASSIGN_OR_RETURN(*loop->mutable_pivot_for_pred_name(),
-                            Element(loop->pivot_for_pred_name()));
-    TFCKPT_ASSIGN_OR_RETURN(*loop->mutable_pivot_for_body_name(),
-                            Element(loop->pivot_for_body_name()));
-    TFCKPT_RETURN_IF_ERROR(Elements(loop->mutable_loop_exit_names()));
-    TFCKPT_RETURN_IF_ERROR(Elements(loop->mutable_loop_enter_names()));
-    if (!loop->maximum_iterations_name().empty()) {
-      TFCKPT_ASSIGN_OR_RETURN(*loop->mutable_maximum_iterations_name(),
-                              Element(loop->maximum_iterations_name()));
-    }
-    TFCKPT_RETURN_IF_ERROR(Values(loop->mutable_values_def()));
-    for (auto& nested : *loop->mutable_nested_contexts()) {
-      TFCKPT_RETURN_IF_ERROR(Context(&nested));
-    }
-    return OkStatus();
-  }
-
-  Status QueueRunner(tensorflow::QueueRunnerDef* runner) const {
-    TFCKPT_ASSIGN_OR_RETURN(*runner->mutable_queue_name(), Element(runner->queue_name()));
-    TFCKPT_RETURN_IF_ERROR(Elements(runner->mutable_enqueue_op_name()));
-    TFCKPT_ASSIGN_OR_RETURN(*runner->mutable_close_op_name(), Element(runner->close_op_name()));
-    TFCKPT_ASSIGN_OR_RETURN(*runner->mutable_cancel_op_name(),
-                            Element(runner->cancel_op_name()));
-    // Runners saved before the field existed stop on OUT_OF_RANGE only.
-    if (runner->queue_closed_exception_types().empty()) {
-      runner->add_queue_closed_exception_types(tensorflow::error::OUT_OF_RANGE);
-    }
-    return OkStatus();
-  }
-
- private:
-  const std::string& key_;
-  const std::string& scope_;
-  const Graph& graph_;
-};
-
-// One queue_runners / cond_context / while_context entry, rebuilt in `scope`.
-StatusOr<std::string> RescopeControlFlowEntry(const std::string& key, const std::string& value,
-                                              const std::string& scope, const Graph& graph) {
-  const ElementRescoper rescoper(key, scope, graph);
-  if (key == "queue_runners") {
-    tensorflow::QueueRunnerDef runner;
-    if (!runner.ParseFromString(value)) {
-      return InvalidArgumentError("collection 'queue_runners': an entry is not a QueueRunnerDef");
-    }
-    TFCKPT_RETURN_IF_ERROR(rescoper.QueueRunner(&runner));
-    return internal::DeterministicBytes(runner);
-  }
-  if (key == "cond_context") {
-    tensorflow::CondContextDef cond;
-    if (!cond.ParseFromString(value)) {
-      return InvalidArgumentError("collection 'cond_context': an entry is not a CondContextDef");
-    }
-    TFCKPT_RETURN_IF_ERROR(rescoper.Cond(&cond));
-    return internal::DeterministicBytes(cond);
-  }
-  tensorflow::WhileContextDef loop;
-  if (!loop.ParseFromString(value)) {
-    return InvalidArgumentError("collection 'while_context': an entry is not a WhileContextDef");
-  }
-  TFCKPT_RETURN_IF_ERROR(rescoper.While(&loop));
-  return internal::DeterministicBytes(loop);
+  return NameLoopFrames(context, graph);
 }
 
 // The collection as the graph stores it, with names moved into `scope`.
 StatusOr<CollectionDef> Rebuild(const std::string& key, const CollectionDef& in,
                                 const std::string& scope, bool fix_trainable,
-                                const Graph& graph,
+                                Graph* graph,
                                 std::map<std::string, std::string>* variables) {
   CollectionDef out;
   switch (in.kind_case()) {
@@ -169,7 +76,7 @@ StatusOr<CollectionDef> Rebuild(const std::string& key, const CollectionDef& in,
       out.mutable_node_list();
       for (const std::string& name : in.node_list().value()) {
         std::string scoped = internal::PrependNameScope(name, scope);
-        auto element = graph.AsGraphElement(scoped);
+        auto element = graph->AsGraphElement(scoped);
         if (!element.ok()) {
           return InvalidArgumentError("collection '" + key + "': " +
                                       element.status().message());
@@ -201,7 +108,14 @@ StatusOr<CollectionDef> Rebuild(const std::string& key, const CollectionDef& in,
               moved, internal::RescopeSaverDef(value, scope,
                                                internal::ScopeChange::kPrepend));
         } else if (internal::HasProtoConverter(key)) {
-          TFCKPT_ASSIGN_OR_RETURN(moved, RescopeControlFlowEntry(key, value, scope, graph));
+          StatusOr<std::optional<std::string>> rescoped =
+              internal::RescopeControlFlowEntry(
+                  key, value, scope, internal::ScopeChange::kPrepend, *graph);
+          if (!rescoped.ok()) return rescoped.status();
+          moved = rescoped->value_or("");  // kPrepend always gives a value
+          if (key == "while_context" && !scope.empty()) {
+            TFCKPT_RETURN_IF_ERROR(NameLoopFrames(moved, graph));
+          }
         } else {
           // TF prefixes plain strings too (a quirk of prepend_name_scope).
           moved = internal::PrependNameScope(value, scope);
@@ -296,7 +210,7 @@ StatusOr<ImportMetaGraphResult> ImportMetaGraph(
     }
     TFCKPT_ASSIGN_OR_RETURN(
         CollectionDef rebuilt,
-        Rebuild(key, c, result.scope, fix_trainable, *graph, &variable_objects));
+        Rebuild(key, c, result.scope, fix_trainable, graph, &variable_objects));
     // Collections already in the graph grow, like TF's add_to_collection.
     if (const CollectionDef* existing = graph->FindCollection(key)) {
       if (existing->kind_case() != rebuilt.kind_case()) {

@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <string>
 
 #include "src/graph/node_util.h"
@@ -187,6 +188,35 @@ TEST(MetaGraphTest, ExportScopeRecordsUnboundInputs) {
   EXPECT_THAT(ImportMetaGraph(&other, out),
               StatusIs(StatusCode::kInvalidArgument,
                        HasSubstr("Graph contains unbound inputs")));
+}
+
+// TF refuses to write a GraphDef protobuf cannot hold (tensorflow#7770):
+// numpy initial values turned into Const nodes are the usual cause.
+TEST(MetaGraphTest, GraphOverTwoGigabytesIsRefusedAndNothingIsWritten) {
+  Graph graph;
+  tensorflow::NodeDef big;
+  big.set_name("s/big");
+  big.set_op("Const");
+  (*big.mutable_attr())["dtype"].set_type(tensorflow::DT_INT8);
+  tensorflow::TensorProto* value = (*big.mutable_attr())["value"].mutable_tensor();
+  value->set_dtype(tensorflow::DT_INT8);
+  constexpr int64_t kBytes = int64_t{1} << 31;
+  value->mutable_tensor_shape()->add_dim()->set_size(kBytes);
+  value->mutable_tensor_content()->resize(static_cast<size_t>(kBytes));
+  TFCKPT_ASSERT_OK(graph.AddNode(std::move(big)).status());
+  TempDir dir;
+  // Both export paths: the whole graph, and a scoped copy of its nodes.
+  for (const std::string scope : {"", "s"}) {
+    SCOPED_TRACE(scope);
+    ExportMetaGraphOptions options;
+    options.export_scope = scope;
+    const std::string path = dir.Join("big" + scope + ".meta");
+    EXPECT_THAT(ExportMetaGraph(graph, path, options),
+                StatusIs(StatusCode::kInvalidArgument,
+                         HasSubstr("GraphDef cannot be larger than 2GB")));
+    EXPECT_FALSE(std::filesystem::exists(path));
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path()));  // no temporary left
 }
 
 TEST(MetaGraphTest, NoSaverDefGivesDefaultSaverOnlyWithVariables) {

@@ -1,7 +1,9 @@
 """import_meta_graph with an import scope rebuilds the queue_runners,
 cond_context and while_context collections (QueueRunnerDef, CondContextDef,
-WhileContextDef) as TensorFlow does: graph_tool imports and re-exports, and
-the collections equal what TF's own import then export_meta_graph write."""
+WhileContextDef) and renames the frames of the loops' Enter ops as TensorFlow
+does, and export_meta_graph with an export scope strips them as TF does:
+graph_tool imports and re-exports, and the result equals what TF's own
+import then export_meta_graph write."""
 
 import pytest
 import tensorflow as tf
@@ -39,16 +41,28 @@ def control_flow_meta(tmp_path_factory):
     return path
 
 
-def tf_collections(meta_path, import_scope):
-    """Each proto collection as TF rebuilds and re-exports it."""
+def tf_round_trip(meta_path, import_scope="", export_scope=None):
+    """The meta graph as TF imports and re-exports it."""
     v1.disable_control_flow_v2()
     try:
         with tf.Graph().as_default():
             v1.train.import_meta_graph(meta_path, import_scope=import_scope)
-            meta = v1.train.export_meta_graph()
+            return v1.train.export_meta_graph(export_scope=export_scope)
     finally:
         v1.enable_control_flow_v2()
-    return decoded(meta)
+
+
+def our_round_trip(graph_tool, meta_path, out, *flags):
+    graph_tool.run("roundtrip", meta_path, out, *flags)
+    meta = meta_graph_pb2.MetaGraphDef()
+    meta.ParseFromString(out.read_bytes())
+    return meta
+
+
+def frames(meta):
+    """Enter node name -> frame_name."""
+    return {node.name: node.attr["frame_name"].s
+            for node in meta.graph_def.node if node.op in ("Enter", "RefEnter")}
 
 
 def decoded(meta):
@@ -65,15 +79,26 @@ def decoded(meta):
 
 @pytest.mark.parametrize("scope", ["", "net"])
 def test_control_flow_collections_match_tf(graph_tool, control_flow_meta, tmp_path, scope):
-    out = tmp_path / "ours.meta"
-    graph_tool.run("roundtrip", control_flow_meta, out,
-                   *(["--import-scope", scope] if scope else []))
-    ours = meta_graph_pb2.MetaGraphDef()
-    ours.ParseFromString(out.read_bytes())
-    theirs = tf_collections(control_flow_meta, scope)
-    assert all(theirs[key] for key in KINDS), "the fixture lacks a collection"
+    ours = our_round_trip(graph_tool, control_flow_meta, tmp_path / "ours.meta",
+                          *(["--import-scope", scope] if scope else []))
+    theirs = tf_round_trip(control_flow_meta, scope)
+    assert all(decoded(theirs)[key] for key in KINDS), "the fixture lacks a collection"
     for key in KINDS:
-        assert decoded(ours)[key] == theirs[key], key
+        assert decoded(ours)[key] == decoded(theirs)[key], key
+    assert frames(theirs), "the fixture has no Enter op"
+    assert frames(ours) == frames(theirs)
+
+
+def test_export_scope_strips_control_flow_collections_like_tf(graph_tool, control_flow_meta,
+                                                              tmp_path):
+    ours = our_round_trip(graph_tool, control_flow_meta, tmp_path / "ours.meta",
+                          "--export-scope", "loop")
+    theirs = tf_round_trip(control_flow_meta, export_scope="loop")
+    # The queue and the outer cond are outside "loop": TF leaves them out.
+    assert decoded(theirs)["while_context"] and not decoded(theirs)["queue_runners"]
+    for key in KINDS:
+        assert decoded(ours)[key] == decoded(theirs)[key], key
+    assert frames(ours) == frames(theirs)
 
 
 def test_dangling_context_names_are_rejected(graph_tool, control_flow_meta, tmp_path):
