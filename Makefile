@@ -1,6 +1,7 @@
 # Two entry points for a fresh Debian 12 machine, run as root:
 #   make demo   runs the save/restore tutorial in C++ and inspects its files with the CLI
-#   make test   builds a release and an ASan+UBSan build and runs every test
+#   make test   builds a release and an ASan+UBSan build (clang, with the
+#               fuzzers), runs every test, and fuzzes each parser briefly
 # Each one first installs what is missing: Debian packages (apt-get) and the
 # Python packages of the interop tests (a project-local venv, .venv).
 
@@ -8,7 +9,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
 
-DEB_PACKAGES := cmake ninja-build g++ clang libprotobuf-dev protobuf-compiler \
+DEB_PACKAGES := cmake ninja-build g++ clang libclang-rt-14-dev libprotobuf-dev protobuf-compiler \
   libleveldb-dev libisal-dev libeigen3-dev libcli11-dev nlohmann-json3-dev \
   libgtest-dev libgmock-dev libbenchmark-dev libsnappy-dev python3 \
   python3-venv python3-pip
@@ -30,7 +31,7 @@ CMAKE_ARGS := -G Ninja -DTFCKPT_WERROR=ON
 
 help:
 	@echo "make demo   build, run the tutorial in C++ into demo-out/, inspect it with the CLI"
-	@echo "make test   build (release + ASan/UBSan) and run all tests with CTest"
+	@echo "make test   build (release, clang ASan/UBSan + fuzzers, TSan), run all tests, fuzz briefly"
 	@echo "make tsan   build the threaded tests with ThreadSanitizer and run them"
 	@echo "make clean  remove build, build-asan, build-tsan and demo-out"
 
@@ -60,8 +61,13 @@ build: deps venv
 	cmake -S . -B $(BUILD_DIR) $(CMAKE_ARGS) -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	cmake --build $(BUILD_DIR)
 
+# The sanitized build uses clang, so the same libraries also make the
+# libFuzzer binaries: CTest's <target>_fuzz tests fuzz each parser for
+# FUZZ_SECONDS (and a second compiler checks the code with -Werror).
+FUZZ_SECONDS ?= 20
 build-asan: deps venv
-	cmake -S . -B $(ASAN_BUILD_DIR) $(CMAKE_ARGS) -DCMAKE_BUILD_TYPE=Debug -DTFCKPT_SANITIZE=ON
+	cmake -S . -B $(ASAN_BUILD_DIR) $(CMAKE_ARGS) -DCMAKE_BUILD_TYPE=Debug -DTFCKPT_SANITIZE=ON \
+	  -DCMAKE_CXX_COMPILER=clang++ -DTFCKPT_BUILD_FUZZERS=ON -DTFCKPT_FUZZ_SECONDS=$(FUZZ_SECONDS)
 	cmake --build $(ASAN_BUILD_DIR)
 
 demo: build
@@ -71,7 +77,8 @@ demo: build
 	@echo; echo '$$ tfckpt graph $(DEMO_DIR)/3-restoring/my_test_model-1000.meta'
 	@$(BUILD_DIR)/bin/tfckpt graph $(DEMO_DIR)/3-restoring/my_test_model-1000.meta
 
-# The ASan run skips the interop tests (every label matching "interop": the
+# The ASan run fuzzes each parser for FUZZ_SECONDS (label "fuzz") and skips
+# the interop tests (every label matching "interop": the
 # Python side gains nothing from a sanitized build and they take the longest).
 # ASan aborts on a huge allocation unless told to return null, and tests
 # check that the library then fails cleanly. The release run comes last so

@@ -180,7 +180,7 @@ TEST(GradientsTest, UnaryMath) {
   for (const auto& [name, op] : ops) {
     SCOPED_TRACE(name);
     ExpectGradientsMatchFiniteDifferences(
-        [&](GraphBuilder& tf, const std::vector<Output>& x) {
+        [&op = op](GraphBuilder& tf, const std::vector<Output>& x) {
           return op(tf, x[0]);
         },
         {{{2, 4}, -2.0, 2.0}});
@@ -192,7 +192,7 @@ TEST(GradientsTest, UnaryMath) {
            {"Log", [](GraphBuilder&tf, Output x) { return tf.Log(x); }}}) {
     SCOPED_TRACE(name);
     ExpectGradientsMatchFiniteDifferences(
-        [&](GraphBuilder& tf, const std::vector<Output>& x) {
+        [&op = op](GraphBuilder& tf, const std::vector<Output>& x) {
           return op(tf, x[0]);
         },
         {{{2, 3}, 0.5, 2.0}});
