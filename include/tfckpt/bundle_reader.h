@@ -90,7 +90,12 @@ class BundleReader {
   Status ReadTensorInto(std::string_view name, Tensor* dst) const;
 
   // Reads the named tensors (each as ReadTensor would), in parallel across
-  // tensors and pieces of tensors. Stops at the first error.
+  // tensors and pieces of tensors. Stops at the first error (in the order of
+  // `names`). The names are looked up in one pass over the index. Numeric
+  // tensors under 16 KiB are carved out of shared 64 KiB blocks: each stays
+  // writable, 64-byte aligned and independent of the others, but a block's
+  // memory is freed only when the last tensor carved from it goes, so one
+  // kept small tensor can keep up to 64 KiB alive.
   StatusOr<std::vector<Tensor>> ReadTensors(const std::vector<std::string>& names) const;
 
   // As ReadTensors(), but without copying where it can: the bytes of a

@@ -9,8 +9,9 @@
 //   TFCKPT_RETURN_IF_ERROR(writer->Finish());
 //
 // Both files are written under temporary names, synced, and renamed into
-// place (data first, index last), so a reader never sees a half-written
-// bundle: PREFIX.index appearing is the commit. Large tensors are
+// place (data first, index last, then one fsync of the directory), so a
+// reader never sees a half-written bundle: PREFIX.index appearing is the
+// commit. Large tensors are
 // checksummed on a second thread while their bytes are being written. A writer destroyed before
 // Finish() deletes its temporary files.
 //
@@ -22,6 +23,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "tfckpt/file_system.h"
 #include "tfckpt/status.h"
@@ -77,6 +79,21 @@ class BundleWriter {
   explicit BundleWriter(std::unique_ptr<Rep> rep);
   std::unique_ptr<Rep> rep_;
 };
+
+// Joins complete bundles (such as the per-device bundles of a sharded save)
+// into one bundle at `merged_prefix`, as TensorFlow's MergeV2Checkpoints
+// does, without copying tensor bytes: each source data file is renamed to a
+// data file of the merged bundle (PREFIX.data-0000i-of-0000N) and one merged
+// index, whose entries name their shard, is written; for the same sources
+// the files are byte-identical to TensorFlow's. Only the slices of a
+// partitioned tensor may come from several sources (INVALID_ARGUMENT for any
+// other name found twice). The sources must be on `options.file_system`.
+// The data files are renamed first and the merged index last: its appearing
+// is the commit (synced as BundleWriter::Finish() does when options.sync).
+// The sources' indexes are then deleted; their directories are left.
+// options.data_alignment is not used.
+Status MergeBundles(const std::vector<std::string>& source_prefixes,
+                    const std::string& merged_prefix, const BundleWriterOptions& options = {});
 
 }  // namespace tfckpt
 

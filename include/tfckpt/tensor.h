@@ -53,6 +53,13 @@ class Tensor {
   static StatusOr<Tensor> View(DataType dtype, const TensorShape& shape,
                                const void* data, size_t size,
                                std::shared_ptr<const void> owner);
+  // Borrows `size` writable bytes at `data`, which must be aligned to
+  // kAlignment, kept alive by `owner`: used like an allocated tensor, but
+  // the memory is freed only when every user of `owner` is gone (the bundle
+  // reader carves many small tensors out of one block this way).
+  static StatusOr<Tensor> MutableView(DataType dtype, const TensorShape& shape,
+                                      void* data, size_t size,
+                                      std::shared_ptr<void> owner);
   // Typed convenience: copies `values` into a new tensor.
   template <typename T>
   static StatusOr<Tensor> FromValues(const TensorShape& shape,

@@ -22,14 +22,26 @@ AtomicFileWriter::~AtomicFileWriter() {
 }
 
 Status AtomicFileWriter::Commit(bool sync) {
+  TFCKPT_RETURN_IF_ERROR(Close(sync));
+  TFCKPT_RETURN_IF_ERROR(RenameIntoPlace());
+  return sync ? fs_->SyncDir(DirName(final_path_)) : OkStatus();
+}
+
+Status AtomicFileWriter::Close(bool sync) {
   if (committed_) return FailedPreconditionError(final_path_ + ": already committed");
+  if (file_ == nullptr) return FailedPreconditionError(final_path_ + ": already closed");
   if (sync) TFCKPT_RETURN_IF_ERROR(file_->Sync());
   Status closed = file_->Close();
   file_.reset();
-  TFCKPT_RETURN_IF_ERROR(closed);
+  return closed;
+}
+
+Status AtomicFileWriter::RenameIntoPlace() {
+  if (committed_) return FailedPreconditionError(final_path_ + ": already committed");
+  if (file_ != nullptr) return FailedPreconditionError(final_path_ + ": not closed yet");
   TFCKPT_RETURN_IF_ERROR(fs_->Rename(temp_path_, final_path_));
   committed_ = true;
-  return sync ? fs_->SyncDir(DirName(final_path_)) : OkStatus();
+  return OkStatus();
 }
 
 }  // namespace tfckpt::internal

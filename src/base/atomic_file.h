@@ -34,6 +34,13 @@ class AtomicFileWriter {
   // but is not durable across a machine crash.
   Status Commit(bool sync = true);
 
+  // Commit() in two halves, so that several files can be synced first and
+  // then renamed with one directory fsync (the caller's). Close(): flush,
+  // fsync when `sync`, close; the temporary stays. Then RenameIntoPlace():
+  // renames it over the final name.
+  Status Close(bool sync);
+  Status RenameIntoPlace();
+
  private:
   AtomicFileWriter(FileSystem* fs, std::string final_path,
                    std::string temp_path, std::unique_ptr<WritableFile> file)

@@ -196,6 +196,98 @@ TEST_F(BundleParallelTest, VerifyReportsProgressUpToTheTotal) {
   EXPECT_GT(last_total, static_cast<uint64_t>(kLargeBytes));
 }
 
+TEST_F(BundleParallelTest, ReadTensorsReportsTheFirstFailingNameInTheCallersOrder) {
+  auto reader = Open();
+  // "zz_missing" sorts last but is asked for first.
+  EXPECT_THAT(reader->ReadTensors({"zz_missing", "small_1", "a_missing"}).status(),
+              StatusIs(StatusCode::kNotFound, HasSubstr("zz_missing")));
+  EXPECT_THAT(reader->ReadTensors({"small_1", "", "a_missing"}).status(),
+              StatusIs(StatusCode::kNotFound, HasSubstr("reserved")));
+}
+
+TEST_F(BundleParallelTest, ReadTensorsInAnyOrderWithRepeats) {
+  std::vector<std::string> names(names_.rbegin(), names_.rend());
+  names.push_back(names_[0]);
+  auto got = Open(1)->ReadTensors(names);
+  ASSERT_THAT(got, IsOk());
+  std::vector<Tensor> in_written_order(got->rbegin() + 1, got->rend());
+  ExpectSameAsWritten(in_written_order);
+  EXPECT_EQ(Bytes(got->back()), Bytes(got->at(got->size() - 2)));
+}
+
+// What RandomBytes() gave tensor `i` of `t`'s size.
+Tensor SameBytes(const Tensor& t, int i) {
+  return RandomBytes(static_cast<int64_t>(t.byte_size()), static_cast<uint32_t>(i));
+}
+
+// Many small tensors, as in a model with thousands of biases and norms: they
+// are carved out of shared blocks but stay writable, aligned, independent of
+// each other and valid after the reader and the other tensors are gone; a
+// few of many are found by seeking, and a corrupt one is named.
+TEST(BundleManySmallTensorsTest, ReadTensorsGivesIndependentWritableTensors) {
+  TempDir dir;
+  const std::string prefix = dir.Join("small");
+  constexpr int kCount = 3000;
+  std::vector<std::string> names;
+  {
+    auto writer = BundleWriter::Create(prefix);
+    ASSERT_THAT(writer, IsOk());
+    for (int i = 0; i < kCount; ++i) {
+      names.push_back("t" + std::to_string(i));
+      // 1 to 20,000 bytes: below and above the shared-block threshold.
+      const auto n = static_cast<int64_t>(1 + (i * 37) % 20000);
+      ASSERT_THAT((*writer)->Add(names.back(), RandomBytes(n, static_cast<uint32_t>(i))), IsOk());
+    }
+    ASSERT_THAT((*writer)->Finish(), IsOk());
+  }
+  std::vector<Tensor> tensors;
+  {
+    auto reader = BundleReader::Open(prefix, {.num_threads = 1});
+    ASSERT_THAT(reader, IsOk());
+    auto got = (*reader)->ReadTensors(names);
+    ASSERT_THAT(got, IsOk());
+    tensors = *std::move(got);
+    // A few of many, out of order.
+    const std::vector<std::string> few = {"t2999", "t17", "t1500"};
+    auto some = (*reader)->ReadTensors(few);
+    ASSERT_THAT(some, IsOk());
+    for (size_t i = 0; i < few.size(); ++i) {
+      EXPECT_EQ(Bytes((*some)[i]), Bytes(tensors[std::stoul(few[i].substr(1))])) << few[i];
+    }
+  }
+  for (int i = 0; i < kCount; ++i) {
+    Tensor& t = tensors[static_cast<size_t>(i)];
+    ASSERT_EQ(Bytes(t), Bytes(SameBytes(t, i))) << names[static_cast<size_t>(i)];
+    ASSERT_NE(t.mutable_data(), nullptr);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(t.data()) % Tensor::kAlignment, 0u);
+  }
+  // Writing every byte of one tensor leaves its neighbours alone.
+  Tensor& first = tensors[0];
+  std::memset(first.mutable_data(), 0x5a, first.byte_size());
+  for (int i = 1; i < kCount; ++i) {
+    Tensor& t = tensors[static_cast<size_t>(i)];
+    ASSERT_EQ(Bytes(t), Bytes(SameBytes(t, i))) << i;
+  }
+  // One tensor outlives the others that shared its block.
+  const Tensor kept = tensors[5];
+  tensors.clear();
+  EXPECT_EQ(Bytes(kept), Bytes(SameBytes(kept, 5)));
+
+  // A flipped byte in a small tensor is a checksum error naming it.
+  auto info = (*BundleReader::Open(prefix))->GetEntryInfo("t1234");
+  ASSERT_THAT(info, IsOk());
+  {
+    std::fstream f(internal::DataFilename(prefix, 0, 1),
+                   std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(info->offset + 3));
+    f.put('\x7f');
+  }
+  auto reader = BundleReader::Open(prefix, {.num_threads = 1});
+  ASSERT_THAT(reader, IsOk());
+  EXPECT_THAT((*reader)->ReadTensors(names).status(),
+              StatusIs(StatusCode::kDataLoss, HasSubstr("'t1234'")));
+}
+
 TEST(BundleWriterSyncTest, UnsyncedBundleIsTheSameBytes) {
   TempDir dir;
   for (const bool sync : {true, false}) {

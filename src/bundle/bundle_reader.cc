@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -38,16 +39,6 @@ constexpr size_t kVerifyChunkBytes = size_t{8} << 20;
 constexpr size_t kPieceBytes = size_t{8} << 20;
 // Below this many bytes in all, starting threads costs more than it saves.
 constexpr size_t kParallelMinBytes = size_t{4} << 20;
-
-// Slice data keys are binary; show them as "name (slice 0,5:-)".
-std::string DisplayName(std::string_view key) {
-  std::string name;
-  TensorSlice slice;
-  if (!key.empty() && key[0] == '\0' && internal::DecodeTensorNameSlice(key, &name, &slice).ok()) {
-    return name + " (slice " + slice.DebugString() + ")";
-  }
-  return std::string(key);
-}
 
 // A data file mapped read-only, unmapped when the last view of it goes.
 class MappedFile {
@@ -104,23 +95,85 @@ void PopulateForRead(const char* data, size_t n) {
 // quadratic, so absurd counts are refused.
 constexpr size_t kMaxSlicesPerTensor = 4096;
 
+// ReadTensors() carves tensors smaller than this out of shared blocks of
+// kSharedBlockBytes (see SmallTensorArena). The blocks stay below malloc's
+// mmap threshold (128 KiB), so freed blocks are reused from the heap rather
+// than returned to the kernel and faulted in again on the next restore.
+constexpr size_t kSmallTensorBytes = size_t{16} << 10;
+constexpr size_t kSharedBlockBytes = size_t{64} << 10;
+
+// A bulk look-up walks the index in key order: it steps forward to the next
+// wanted key when that is at most this many entries on, and seeks otherwise.
+constexpr int kMaxStepsBeforeSeek = 16;
+
+size_t RoundUpToAlignment(size_t n) {
+  return (n + Tensor::kAlignment - 1) / Tensor::kAlignment * Tensor::kAlignment;
+}
+
+// Hands out writable tensors carved from shared, 64-byte aligned blocks: one
+// allocation (and one free) per block instead of one per small tensor, which
+// dominated restores of many small tensors. Carved tensors never overlap, so
+// their contents are independent. The trade-off is memory retention: a block
+// is freed only when the last tensor carved from it goes, so keeping one
+// small tensor keeps up to kSharedBlockBytes alive.
+class SmallTensorArena {
+ public:
+  // `pending_bytes`: what every tensor to be carved needs, each rounded up to
+  // the alignment; the last block is sized to fit what remains.
+  explicit SmallTensorArena(size_t pending_bytes) : pending_bytes_(pending_bytes) {}
+
+  // REQUIRES: 0 < byte_size, and its rounded size counted in pending_bytes.
+  StatusOr<Tensor> Allocate(DataType dtype, const TensorShape& shape, size_t byte_size) {
+    const size_t needed = RoundUpToAlignment(byte_size);
+    if (needed > block_left_) {
+      const size_t block_bytes = std::max(needed, std::min(kSharedBlockBytes, pending_bytes_));
+      void* block = std::aligned_alloc(Tensor::kAlignment, block_bytes);
+      if (block == nullptr) {
+        return ResourceExhaustedError("cannot allocate " + std::to_string(block_bytes) +
+                                      " bytes for small tensors");
+      }
+      block_ = std::shared_ptr<void>(block, std::free);
+      next_ = static_cast<char*>(block);
+      block_left_ = block_bytes;
+    }
+    char* data = next_;
+    next_ += needed;
+    block_left_ -= needed;
+    pending_bytes_ -= std::min(needed, pending_bytes_);
+    return Tensor::MutableView(dtype, shape, data, byte_size, block_);
+  }
+
+ private:
+  size_t pending_bytes_;
+  std::shared_ptr<void> block_;
+  char* next_ = nullptr;
+  size_t block_left_ = 0;
+};
+
 }  // namespace
 
 struct BundleReader::Rep {
+  // An index entry: its summary and its checksum (unmasked).
+  struct Entry {
+    BundleEntryInfo info;
+    uint32_t stored_crc = 0;
+  };
+
   // One stored slice of a partitioned tensor, with its data entry.
   struct StoredSlice {
     TensorSlice slice;
     Region region;
-    tensorflow::BundleEntryProto entry;
-    BundleEntryInfo info;
+    Entry entry;
   };
 
   // The stored bytes of one tensor, to land in `dst` and check, or, when
-  // `mapped` is set, to check where they are mapped.
+  // `mapped` is set, to check where they are mapped. `name` points into the
+  // caller's arguments, which outlive the job.
   struct ReadJob {
-    std::string name;
-    BundleEntryInfo info;
+    std::string_view name;
     const RandomAccessFile* file;
+    uint64_t offset;
+    size_t size;
     char* dst;
     uint32_t stored_crc;
     const char* mapped = nullptr;
@@ -149,21 +202,101 @@ struct BundleReader::Rep {
     return mapped;
   }
 
-  StatusOr<tensorflow::BundleEntryProto> GetEntry(std::string_view key) const {
+  // Summarizes a parsed entry into `entry`, all but entry->info.name;
+  // `label` names the tensor in errors.
+  Status ToEntry(std::string_view label, const tensorflow::BundleEntryProto& proto,
+                 Entry* entry) const {
+    if (Status filled = internal::FillEntryInfo(label, proto, &entry->info); !filled.ok()) {
+      return DataLossError(index_path + ": " + filled.message());
+    }
+    entry->stored_crc = crc32c::Unmask(proto.crc32c());
+    return OkStatus();
+  }
+
+  // Parses the index value `value` into `scratch` (reusing it allocates
+  // nothing once it has held an entry) and summarizes it into `entry`.
+  Status DecodeEntry(std::string_view label, std::string_view value,
+                     tensorflow::BundleEntryProto* scratch, Entry* entry) const {
+    TFCKPT_RETURN_IF_ERROR(internal::ParseEntry(label, value, index_path, scratch));
+    return ToEntry(label, *scratch, entry);
+  }
+
+  Status NoTensorNamed(std::string_view key) const {
     // The empty key holds the header, not a tensor.
     if (key == internal::kHeaderEntryKey) {
       return NotFoundError(index_path + ": no tensor named '' (the empty name is reserved)");
     }
+    return NotFoundError(index_path + ": no tensor named '" + std::string(key) + "'");
+  }
+
+  // The entry under `key`; info.name is left empty.
+  StatusOr<Entry> GetEntry(std::string_view key) const {
+    if (key == internal::kHeaderEntryKey) return NoTensorNamed(key);
     auto value = index->Get(key);
     if (!value.ok()) {
-      if (value.status().code() == StatusCode::kNotFound) {
-        return NotFoundError(index_path + ": no tensor named '" + std::string(key) + "'");
-      }
+      if (value.status().code() == StatusCode::kNotFound) return NoTensorNamed(key);
       return value.status().WithContext("looking up '" + std::string(key) + "'");
     }
-    tensorflow::BundleEntryProto entry;
-    TFCKPT_RETURN_IF_ERROR(internal::ParseEntry(key, *value, index_path, &entry));
+    tensorflow::BundleEntryProto scratch;
+    Entry entry;
+    TFCKPT_RETURN_IF_ERROR(DecodeEntry(internal::DisplayName(key), *value, &scratch, &entry));
     return entry;
+  }
+
+  // Looks up every name at once: (*entries)[i] receives the entry of
+  // names[i]. The names are visited in key order with one index iterator,
+  // which steps to the next wanted key when it is near and seeks when it is
+  // not, so reading all or most of a bundle costs one pass over the index and
+  // a few names cost a seek each. Returns the error of the first name, in
+  // the caller's order, that could not be looked up, and sets *failed_at to
+  // its position (names.size() when every look-up succeeded).
+  Status GetEntries(const std::vector<std::string>& names, std::vector<Entry>* entries,
+                    size_t* failed_at) const {
+    entries->assign(names.size(), Entry{});
+    std::vector<size_t> order(names.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    // std::string compares bytes as unsigned, as the index's comparator does.
+    std::sort(order.begin(), order.end(),
+              [&](size_t a, size_t b) { return names[a] < names[b]; });
+    Status first_error;
+    *failed_at = names.size();
+    const auto fail = [&](size_t i, Status error) {
+      if (i < *failed_at) {
+        *failed_at = i;
+        first_error = std::move(error);
+      }
+    };
+    std::unique_ptr<internal::TableIterator> it = index->NewIterator();
+    bool positioned = false;
+    tensorflow::BundleEntryProto scratch;
+    for (const size_t i : order) {
+      const std::string& name = names[i];
+      if (name == internal::kHeaderEntryKey) {
+        fail(i, NoTensorNamed(name));
+        continue;
+      }
+      int steps = 0;
+      while (positioned && it->Valid() && it->key() < name && steps < kMaxStepsBeforeSeek) {
+        it->Next();
+        ++steps;
+      }
+      // Seek unless stepping reached the first key >= name.
+      if (!positioned || (it->Valid() ? it->key() < name : !it->status().ok())) {
+        it->Seek(name);
+        positioned = true;
+      }
+      if (!it->Valid() || it->key() != name) {
+        const Status walked = it->status();
+        fail(i, walked.ok() ? NoTensorNamed(name)
+                            : walked.WithContext("looking up '" + name + "'"));
+        continue;
+      }
+      if (Status decoded = DecodeEntry(name, it->value(), &scratch, &(*entries)[i]);
+          !decoded.ok()) {
+        fail(i, std::move(decoded));
+      }
+    }
+    return first_error;
   }
 
   StatusOr<const RandomAccessFile*> DataFile(int32_t shard_id) const {
@@ -220,10 +353,10 @@ struct BundleReader::Rep {
   }
 
   Status ChecksumMismatch(const RandomAccessFile& file, std::string_view name,
-                          const BundleEntryInfo& info, uint32_t stored,
+                          int64_t offset, int64_t size, uint32_t stored,
                           uint32_t actual) const {
     return DataLossError(file.path() + ": tensor '" + std::string(name) + "' at offset " +
-                         std::to_string(info.offset) + " (" + std::to_string(info.size) +
+                         std::to_string(offset) + " (" + std::to_string(size) +
                          " bytes): checksum mismatch (stored " + std::to_string(stored) +
                          ", computed " + std::to_string(actual) + ")");
   }
@@ -238,11 +371,12 @@ struct BundleReader::Rep {
       uint32_t crc = 0;
       Status status;
     };
-    std::vector<Piece> pieces;
     size_t total_bytes = 0;
+    for (const ReadJob& job : jobs) total_bytes += job.size;
+    std::vector<Piece> pieces;
+    pieces.reserve(jobs.size() + total_bytes / kPieceBytes);
     for (size_t j = 0; j < jobs.size(); ++j) {
-      const auto size = static_cast<size_t>(jobs[j].info.size);
-      total_bytes += size;
+      const size_t size = jobs[j].size;
       size_t begin = 0;
       do {
         const size_t n = std::min(kPieceBytes, size - begin);
@@ -264,8 +398,7 @@ struct BundleReader::Rep {
           continue;
         }
         char* dst = job.dst + piece.begin;
-        piece.status = job.file->Read(static_cast<uint64_t>(job.info.offset) + piece.begin,
-                                      piece.size, dst);
+        piece.status = job.file->Read(job.offset + piece.begin, piece.size, dst);
         if (!piece.status.ok()) {
           failed = true;
           continue;
@@ -288,17 +421,18 @@ struct BundleReader::Rep {
         crc = crc32c::Combine(crc, pieces[i].crc, pieces[i].size);
       }
       if (crc != job.stored_crc) {
-        return ChecksumMismatch(*job.file, job.name, job.info, job.stored_crc, crc);
+        return ChecksumMismatch(*job.file, job.name, static_cast<int64_t>(job.offset),
+                                static_cast<int64_t>(job.size), job.stored_crc, crc);
       }
     }
     return OkStatus();
   }
 
   // Reads an unpartitioned entry into `dst` (matching dtype and shape).
-  Status ReadEntryInto(std::string_view name, const tensorflow::BundleEntryProto& entry,
-                       const BundleEntryInfo& info, Tensor* dst) const {
+  Status ReadEntryInto(std::string_view name, const Entry& entry, Tensor* dst) const {
+    const BundleEntryInfo& info = entry.info;
     TFCKPT_ASSIGN_OR_RETURN(const RandomAccessFile* file, Locate(name, info));
-    const uint32_t stored = crc32c::Unmask(entry.crc32c());
+    const uint32_t stored = entry.stored_crc;
     const auto size = static_cast<size_t>(info.size);
     if (info.dtype == DataType::kString) {
       std::string encoded(size, '\0');
@@ -310,19 +444,13 @@ struct BundleReader::Rep {
         return decoded.WithContext(file->path() + ": tensor '" + std::string(name) +
                                    "' at offset " + std::to_string(info.offset));
       }
-      if (actual != stored) return ChecksumMismatch(*file, name, info, stored, actual);
+      if (actual != stored) {
+        return ChecksumMismatch(*file, name, info.offset, info.size, stored, actual);
+      }
       return OkStatus();
     }
-    return ReadAndCheck(
-        {ReadJob{std::string(name), info, file, static_cast<char*>(dst->mutable_data()), stored,
-                 nullptr}});
-  }
-
-  StatusOr<BundleEntryInfo> Info(std::string_view name,
-                                 const tensorflow::BundleEntryProto& entry) const {
-    auto info = internal::EntryInfo(name, entry);
-    if (!info.ok()) return DataLossError(index_path + ": " + info.status().message());
-    return info;
+    return ReadAndCheck({ReadJob{name, file, static_cast<uint64_t>(info.offset), size,
+                                 static_cast<char*>(dst->mutable_data()), stored, nullptr}});
   }
 
   // Every stored slice of partitioned tensor `name`, each checked against
@@ -338,7 +466,7 @@ struct BundleReader::Rep {
     }
     std::vector<StoredSlice> pieces;
     for (const TensorSlice& slice : full.slices) {
-      StoredSlice piece{slice, ToRegion(slice, full.shape), {}, {}};
+      StoredSlice piece{slice, ToRegion(slice, full.shape), {}};
       auto entry = GetEntry(internal::EncodeTensorNameSlice(name, slice));
       if (!entry.ok()) {
         if (entry.status().code() != StatusCode::kNotFound) return entry.status();
@@ -346,14 +474,13 @@ struct BundleReader::Rep {
                              " is listed but its data entry is missing");
       }
       piece.entry = *std::move(entry);
-      TFCKPT_ASSIGN_OR_RETURN(piece.info, Info(name, piece.entry));
+      const BundleEntryInfo& info = piece.entry.info;
       TFCKPT_ASSIGN_OR_RETURN(const TensorShape slice_shape, slice.SliceShape(full.shape));
-      if (piece.info.dtype != full.dtype || !(piece.info.shape == slice_shape) ||
-          piece.info.partitioned()) {
+      if (info.dtype != full.dtype || !(info.shape == slice_shape) || info.partitioned()) {
         return DataLossError(where + ": slice " + slice.DebugString() +
                              " does not match the tensor's dtype or shape");
       }
-      TFCKPT_RETURN_IF_ERROR(Locate(name, piece.info).status());
+      TFCKPT_RETURN_IF_ERROR(Locate(name, info).status());
       for (const StoredSlice& earlier : pieces) {
         if (Intersect(earlier.region, piece.region).has_value()) {
           return DataLossError(where + ": slices " + earlier.slice.DebugString() + " and " +
@@ -386,21 +513,21 @@ struct BundleReader::Rep {
       const std::optional<Region> common = Intersect(piece.region, wanted);
       if (!common.has_value()) continue;
       if (piece.region.length == wanted.length && piece.region.start == wanted.start) {
-        return ReadEntryInto(name, piece.entry, piece.info, dst);
+        return ReadEntryInto(name, piece.entry, dst);
       }
-      TFCKPT_ASSIGN_OR_RETURN(Tensor part, Tensor::Allocate(piece.info.dtype, piece.info.shape));
-      TFCKPT_RETURN_IF_ERROR(ReadEntryInto(name, piece.entry, piece.info, &part));
+      TFCKPT_ASSIGN_OR_RETURN(Tensor part,
+                              Tensor::Allocate(piece.entry.info.dtype, piece.entry.info.shape));
+      TFCKPT_RETURN_IF_ERROR(ReadEntryInto(name, piece.entry, &part));
       CopyRegion(part, piece.region, dst, wanted, *common);
     }
     return OkStatus();
   }
 
-  // Reads region `wanted` of tensor `name` (whose index entry is `entry`,
-  // summarized in `info`) into `dst`, allocated when it has no dtype yet,
-  // after every check passed.
-  Status ReadRegion(std::string_view name, const tensorflow::BundleEntryProto& entry,
-                    const BundleEntryInfo& info, const Region& wanted,
+  // Reads region `wanted` of tensor `name` (whose index entry is `entry`)
+  // into `dst`, allocated when it has no dtype yet, after every check passed.
+  Status ReadRegion(std::string_view name, const Entry& entry, const Region& wanted,
                     const TensorShape& shape, Tensor* dst) const {
+    const BundleEntryInfo& info = entry.info;
     const Region whole = ToRegion(TensorSlice::Full(info.shape.rank()), info.shape);
     const bool is_whole = wanted.start == whole.start && wanted.length == whole.length;
     std::vector<StoredSlice> pieces;
@@ -414,45 +541,73 @@ struct BundleReader::Rep {
       TFCKPT_ASSIGN_OR_RETURN(*dst, Tensor::Allocate(info.dtype, shape));
     }
     if (info.partitioned()) return AssembleInto(name, pieces, wanted, dst);
-    if (is_whole) return ReadEntryInto(name, entry, info, dst);
+    if (is_whole) return ReadEntryInto(name, entry, dst);
     TFCKPT_ASSIGN_OR_RETURN(Tensor full, Tensor::Allocate(info.dtype, info.shape));
-    TFCKPT_RETURN_IF_ERROR(ReadEntryInto(name, entry, info, &full));
+    TFCKPT_RETURN_IF_ERROR(ReadEntryInto(name, entry, &full));
     CopyRegion(full, whole, dst, wanted, wanted);
     return OkStatus();
   }
 
+  // The whole region of a tensor.
+  static Region Whole(const TensorShape& shape) {
+    return ToRegion(TensorSlice::Full(shape.rank()), shape);
+  }
+
+  // Whether ReadOrMapTensors() reads the entry itself, as one job, rather
+  // than through ReadRegion() (strings need decoding, slices assembly).
+  static bool IsPlain(const BundleEntryInfo& info) {
+    return !info.partitioned() && info.dtype != DataType::kString;
+  }
+
   StatusOr<std::vector<Tensor>> ReadOrMapTensors(const std::vector<std::string>& names,
                                                  bool map) const {
+    std::vector<Entry> entries;
+    size_t failed_at = 0;
+    const Status looked_up = GetEntries(names, &entries, &failed_at);
+    size_t small_bytes = 0;
+    for (size_t i = 0; i < failed_at && !map; ++i) {
+      const BundleEntryInfo& info = entries[i].info;
+      const auto size = static_cast<size_t>(info.size);
+      if (IsPlain(info) && size > 0 && size < kSmallTensorBytes) {
+        small_bytes += RoundUpToAlignment(size);
+      }
+    }
+    SmallTensorArena arena(small_bytes);
     std::vector<Tensor> tensors(names.size());
     // Plain numeric tensors are batched so that they are read (or checked)
     // in parallel; strings and partitioned tensors need decoding or assembly.
     std::vector<ReadJob> jobs;
+    jobs.reserve(failed_at);
     for (size_t i = 0; i < names.size(); ++i) {
+      // Errors surface in the caller's order, as if each name were read in turn.
+      if (i == failed_at) return looked_up;
       const std::string& name = names[i];
-      TFCKPT_ASSIGN_OR_RETURN(const tensorflow::BundleEntryProto entry, GetEntry(name));
-      TFCKPT_ASSIGN_OR_RETURN(BundleEntryInfo info, Info(name, entry));
-      if (info.partitioned() || info.dtype == DataType::kString) {
-        TFCKPT_RETURN_IF_ERROR(ReadRegion(name, entry, info,
-                                          ToRegion(TensorSlice::Full(info.shape.rank()), info.shape),
-                                          info.shape, &tensors[i]));
+      const Entry& entry = entries[i];
+      const BundleEntryInfo& info = entry.info;
+      if (!IsPlain(info)) {
+        TFCKPT_RETURN_IF_ERROR(
+            ReadRegion(name, entry, Whole(info.shape), info.shape, &tensors[i]));
         continue;
       }
       TFCKPT_ASSIGN_OR_RETURN(const RandomAccessFile* file, Locate(name, info));
-      ReadJob job{name, {}, file, nullptr, crc32c::Unmask(entry.crc32c()), nullptr};
+      const auto size = static_cast<size_t>(info.size);
+      ReadJob job{name, file, static_cast<uint64_t>(info.offset), size, nullptr,
+                  entry.stored_crc, nullptr};
       // Misaligned elements (after an odd-sized tensor) are read instead.
       if (map && static_cast<uint64_t>(info.offset) % DataTypeSize(info.dtype) == 0) {
         TFCKPT_ASSIGN_OR_RETURN(std::shared_ptr<const MappedFile> mapped,
                                 Mapped(info.shard_id, *file));
         job.mapped = mapped->data() == nullptr ? nullptr : mapped->data() + info.offset;
-        TFCKPT_ASSIGN_OR_RETURN(tensors[i],
-                                Tensor::View(info.dtype, info.shape, job.mapped,
-                                             static_cast<size_t>(info.size), std::move(mapped)));
+        TFCKPT_ASSIGN_OR_RETURN(tensors[i], Tensor::View(info.dtype, info.shape, job.mapped,
+                                                         size, std::move(mapped)));
+      } else if (!map && size > 0 && size < kSmallTensorBytes) {
+        TFCKPT_ASSIGN_OR_RETURN(tensors[i], arena.Allocate(info.dtype, info.shape, size));
+        job.dst = static_cast<char*>(tensors[i].mutable_data());
       } else {
         TFCKPT_ASSIGN_OR_RETURN(tensors[i], Tensor::Allocate(info.dtype, info.shape));
         job.dst = static_cast<char*>(tensors[i].mutable_data());
       }
-      job.info = std::move(info);
-      jobs.push_back(std::move(job));
+      jobs.push_back(job);
     }
     TFCKPT_RETURN_IF_ERROR(ReadAndCheck(jobs));
     return tensors;
@@ -460,16 +615,18 @@ struct BundleReader::Rep {
 
   // Streams a tensor's bytes through the checksum without keeping them,
   // calling on_bytes(n) as each n bytes are checked.
-  Status VerifyEntry(std::string_view name, const tensorflow::BundleEntryProto& entry,
+  Status VerifyEntry(std::string_view name, const tensorflow::BundleEntryProto& proto,
                      const std::function<void(uint64_t)>& on_bytes) const {
-    TFCKPT_ASSIGN_OR_RETURN(const BundleEntryInfo info, Info(name, entry));
+    Entry entry;
+    TFCKPT_RETURN_IF_ERROR(ToEntry(name, proto, &entry));
+    const BundleEntryInfo& info = entry.info;
     // A partitioned entry's slices must be consistent; their bytes are
     // checked as entries of their own.
     if (info.partitioned()) return StoredSlices(name, info).status();
     TFCKPT_ASSIGN_OR_RETURN(const RandomAccessFile* file, Locate(name, info));
     if (info.dtype == DataType::kString) {
       TFCKPT_ASSIGN_OR_RETURN(Tensor t, Tensor::Allocate(info.dtype, info.shape));
-      TFCKPT_RETURN_IF_ERROR(ReadEntryInto(name, entry, info, &t));
+      TFCKPT_RETURN_IF_ERROR(ReadEntryInto(name, entry, &t));
       on_bytes(static_cast<uint64_t>(info.size));
       return OkStatus();
     }
@@ -483,8 +640,9 @@ struct BundleReader::Rep {
       done += static_cast<int64_t>(n);
       on_bytes(n);
     }
-    const uint32_t stored = crc32c::Unmask(entry.crc32c());
-    if (crc != stored) return ChecksumMismatch(*file, name, info, stored, crc);
+    if (crc != entry.stored_crc) {
+      return ChecksumMismatch(*file, name, info.offset, info.size, entry.stored_crc, crc);
+    }
     return OkStatus();
   }
 };
@@ -526,11 +684,13 @@ StatusOr<std::vector<BundleEntryInfo>> BundleReader::ListEntries() const {
   std::vector<BundleEntryInfo> all;
   std::set<std::string> slice_keys;
   std::unique_ptr<internal::TableIterator> it = rep_->index->NewIterator();
+  tensorflow::BundleEntryProto scratch;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     if (it->key() == internal::kHeaderEntryKey) continue;
-    tensorflow::BundleEntryProto entry;
-    TFCKPT_RETURN_IF_ERROR(internal::ParseEntry(it->key(), it->value(), rep_->index_path, &entry));
-    TFCKPT_ASSIGN_OR_RETURN(BundleEntryInfo info, rep_->Info(it->key(), entry));
+    Rep::Entry entry;
+    TFCKPT_RETURN_IF_ERROR(rep_->DecodeEntry(it->key(), it->value(), &scratch, &entry));
+    BundleEntryInfo& info = entry.info;
+    info.name = std::string(it->key());
     for (const TensorSlice& slice : info.slices) {
       slice_keys.insert(internal::EncodeTensorNameSlice(info.name, slice));
     }
@@ -542,27 +702,26 @@ StatusOr<std::vector<BundleEntryInfo>> BundleReader::ListEntries() const {
 }
 
 StatusOr<BundleEntryInfo> BundleReader::GetEntryInfo(std::string_view name) const {
-  TFCKPT_ASSIGN_OR_RETURN(const tensorflow::BundleEntryProto entry, rep_->GetEntry(name));
-  return rep_->Info(name, entry);
+  TFCKPT_ASSIGN_OR_RETURN(Rep::Entry entry, rep_->GetEntry(name));
+  entry.info.name = std::string(name);
+  return std::move(entry.info);
 }
 
 bool BundleReader::Contains(std::string_view name) const { return GetEntryInfo(name).ok(); }
 
 StatusOr<BundleEntryInfo> BundleReader::GetSliceEntryInfo(std::string_view name,
                                                           const TensorSlice& slice) const {
-  TFCKPT_ASSIGN_OR_RETURN(const tensorflow::BundleEntryProto entry,
+  TFCKPT_ASSIGN_OR_RETURN(Rep::Entry entry,
                           rep_->GetEntry(internal::EncodeTensorNameSlice(name, slice)));
-  TFCKPT_ASSIGN_OR_RETURN(BundleEntryInfo info, rep_->Info(name, entry));
-  return info;
+  entry.info.name = std::string(name);
+  return std::move(entry.info);
 }
 
 StatusOr<Tensor> BundleReader::ReadTensor(std::string_view name) const {
-  TFCKPT_ASSIGN_OR_RETURN(const tensorflow::BundleEntryProto entry, rep_->GetEntry(name));
-  TFCKPT_ASSIGN_OR_RETURN(const BundleEntryInfo info, rep_->Info(name, entry));
+  TFCKPT_ASSIGN_OR_RETURN(const Rep::Entry entry, rep_->GetEntry(name));
   Tensor tensor;
-  TFCKPT_RETURN_IF_ERROR(rep_->ReadRegion(
-      name, entry, info, ToRegion(TensorSlice::Full(info.shape.rank()), info.shape), info.shape,
-      &tensor));
+  TFCKPT_RETURN_IF_ERROR(
+      rep_->ReadRegion(name, entry, Rep::Whole(entry.info.shape), entry.info.shape, &tensor));
   return tensor;
 }
 
@@ -577,8 +736,8 @@ StatusOr<std::vector<Tensor>> BundleReader::MapTensors(
 }
 
 Status BundleReader::ReadTensorInto(std::string_view name, Tensor* dst) const {
-  TFCKPT_ASSIGN_OR_RETURN(const tensorflow::BundleEntryProto entry, rep_->GetEntry(name));
-  TFCKPT_ASSIGN_OR_RETURN(const BundleEntryInfo info, rep_->Info(name, entry));
+  TFCKPT_ASSIGN_OR_RETURN(const Rep::Entry entry, rep_->GetEntry(name));
+  const BundleEntryInfo& info = entry.info;
   const bool writable = dst->dtype() == DataType::kString || dst->mutable_data() != nullptr ||
                         dst->byte_size() == 0;
   if (dst->dtype() != info.dtype || !(dst->shape() == info.shape) || !writable) {
@@ -587,21 +746,19 @@ Status BundleReader::ReadTensorInto(std::string_view name, Tensor* dst) const {
                                 info.shape.DebugString() + " but the destination is " +
                                 dst->DebugString() + (writable ? "" : " (read-only)"));
   }
-  return rep_->ReadRegion(name, entry, info,
-                          ToRegion(TensorSlice::Full(info.shape.rank()), info.shape), info.shape,
-                          dst);
+  return rep_->ReadRegion(name, entry, Rep::Whole(info.shape), info.shape, dst);
 }
 
 StatusOr<Tensor> BundleReader::ReadSlice(std::string_view name, const TensorSlice& slice) const {
-  TFCKPT_ASSIGN_OR_RETURN(const tensorflow::BundleEntryProto entry, rep_->GetEntry(name));
-  TFCKPT_ASSIGN_OR_RETURN(const BundleEntryInfo info, rep_->Info(name, entry));
+  TFCKPT_ASSIGN_OR_RETURN(const Rep::Entry entry, rep_->GetEntry(name));
+  const BundleEntryInfo& info = entry.info;
   auto slice_shape = slice.SliceShape(info.shape);
   if (!slice_shape.ok()) {
     return slice_shape.status().WithContext(rep_->index_path + ": tensor '" + std::string(name) + "'");
   }
   Tensor result;
   TFCKPT_RETURN_IF_ERROR(
-      rep_->ReadRegion(name, entry, info, ToRegion(slice, info.shape), *slice_shape, &result));
+      rep_->ReadRegion(name, entry, ToRegion(slice, info.shape), *slice_shape, &result));
   return result;
 }
 
@@ -647,7 +804,7 @@ std::vector<Status> BundleReader::Verify(const VerifyProgress& progress) const {
         continue;
       }
     }
-    if (status.ok()) status = rep_->VerifyEntry(DisplayName(it->key()), entry, on_bytes);
+    if (status.ok()) status = rep_->VerifyEntry(internal::DisplayName(it->key()), entry, on_bytes);
     if (!status.ok()) problems.push_back(status);
   }
   if (!it->status().ok()) problems.push_back(it->status());

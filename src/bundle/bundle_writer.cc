@@ -1,8 +1,10 @@
 #include "tfckpt/bundle_writer.h"
 
+#include <limits>
 #include <map>
 #include <string>
 #include <thread>
+#include <unordered_map>
 
 #include "src/base/atomic_file.h"
 #include "src/base/crc32c.h"
@@ -11,6 +13,7 @@
 #include "src/bundle/string_codec.h"
 #include "src/core/proto_conversions.h"
 #include "src/table/table_builder.h"
+#include "src/table/table_reader.h"
 #include "tensorflow/core/protobuf/tensor_bundle.pb.h"
 
 namespace tfckpt {
@@ -20,9 +23,40 @@ namespace {
 // calling thread writes them, instead of in a pass of their own.
 constexpr size_t kOverlapChecksumBytes = size_t{4} << 20;
 
-}  // namespace
-
 using internal::AtomicFileWriter;
+using EntryMap = std::map<std::string, tensorflow::BundleEntryProto>;
+
+// Writes the header and the entries (in key order) to a temporary index file
+// for `prefix`, left open for the caller to commit.
+StatusOr<std::unique_ptr<AtomicFileWriter>> WriteIndex(FileSystem* fs, const std::string& prefix,
+                                                       const tensorflow::BundleHeaderProto& header,
+                                                       const EntryMap& entries) {
+  TFCKPT_ASSIGN_OR_RETURN(auto index,
+                          AtomicFileWriter::Open(fs, internal::MetaFilename(prefix)));
+  TFCKPT_ASSIGN_OR_RETURN(auto table, internal::TableBuilder::Create(index->file()));
+  TFCKPT_RETURN_IF_ERROR(table->Add(internal::kHeaderEntryKey, header.SerializeAsString()));
+  for (const auto& [key, entry] : entries) {
+    TFCKPT_RETURN_IF_ERROR(table->Add(key, entry.SerializeAsString()));
+  }
+  TFCKPT_RETURN_IF_ERROR(table->Finish());
+  return index;
+}
+
+// Moves the closed (and, when `sync`, fsynced) index into place after
+// `rename_data` moved the data files, then fsyncs the directory once. The
+// index appearing is the commit. Renames without a directory fsync between
+// them reach the disk in the order made on journaling file systems (ext4,
+// xfs, btrfs), so after a crash the index is never there without its data
+// files; the final fsync makes the whole bundle durable.
+template <typename RenameData>
+Status RenameAndSync(FileSystem* fs, const std::string& prefix, AtomicFileWriter* index,
+                     bool sync, RenameData rename_data) {
+  TFCKPT_RETURN_IF_ERROR(rename_data());
+  TFCKPT_RETURN_IF_ERROR(index->RenameIntoPlace());
+  return sync ? fs->SyncDir(DirName(prefix)) : OkStatus();
+}
+
+}  // namespace
 
 struct BundleWriter::Rep {
   std::string prefix;
@@ -30,7 +64,7 @@ struct BundleWriter::Rep {
   FileSystem* fs = nullptr;
   std::unique_ptr<AtomicFileWriter> data;
   // Ordered by key: the index is written in key order at Finish().
-  std::map<std::string, tensorflow::BundleEntryProto> entries;
+  EntryMap entries;
   Status status;  // first error; sticky
   bool finished = false;
 
@@ -41,7 +75,7 @@ struct BundleWriter::Rep {
 
   // Appends a tensor's encoding to the data file and records its entry.
   Status AddEntry(std::string key, const Tensor& tensor);
-  Status WriteIndex();
+  Status Commit();
 };
 
 BundleWriter::BundleWriter(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
@@ -165,21 +199,18 @@ Status BundleWriter::AddSlice(std::string_view full_name, const TensorShape& ful
   return rep_->Fail(rep_->AddEntry(internal::EncodeTensorNameSlice(name, slice), slice_tensor));
 }
 
-Status BundleWriter::Rep::WriteIndex() {
-  TFCKPT_ASSIGN_OR_RETURN(auto index,
-                          AtomicFileWriter::Open(fs, internal::MetaFilename(prefix)));
-  TFCKPT_ASSIGN_OR_RETURN(auto table, internal::TableBuilder::Create(index->file()));
+Status BundleWriter::Rep::Commit() {
   tensorflow::BundleHeaderProto header;
   header.set_num_shards(1);
   header.set_endianness(tensorflow::BundleHeaderProto::LITTLE);
   header.mutable_version()->set_producer(internal::kBundleVersion);
-  TFCKPT_RETURN_IF_ERROR(
-      table->Add(internal::kHeaderEntryKey, header.SerializeAsString()));
-  for (const auto& [key, entry] : entries) {
-    TFCKPT_RETURN_IF_ERROR(table->Add(key, entry.SerializeAsString()));
-  }
-  TFCKPT_RETURN_IF_ERROR(table->Finish());
-  return index->Commit(options.sync);
+  TFCKPT_ASSIGN_OR_RETURN(auto index, WriteIndex(fs, prefix, header, entries));
+  // Both files are complete: sync them, then rename (data first), then one
+  // directory fsync, rather than a directory fsync per file.
+  TFCKPT_RETURN_IF_ERROR(data->Close(options.sync));
+  TFCKPT_RETURN_IF_ERROR(index->Close(options.sync));
+  return RenameAndSync(fs, prefix, index.get(), options.sync,
+                       [&] { return data->RenameIntoPlace(); });
 }
 
 Status BundleWriter::Finish() {
@@ -188,9 +219,111 @@ Status BundleWriter::Finish() {
   }
   rep_->finished = true;
   TFCKPT_RETURN_IF_ERROR(rep_->status);
-  // The data file goes into place first; the index appearing is the commit.
-  TFCKPT_RETURN_IF_ERROR(rep_->Fail(rep_->data->Commit(rep_->options.sync)));
-  return rep_->Fail(rep_->WriteIndex());
+  return rep_->Fail(rep_->Commit());
+}
+
+namespace {
+
+// What MergeBundles() gathers from its sources.
+struct MergeState {
+  tensorflow::BundleHeaderProto header;
+  int64_t num_shards = 0;
+  EntryMap entries;
+  // Source data file -> its shard id in the merged bundle, numbered in the
+  // order first referenced (sources in order, keys in order), as in
+  // TensorFlow, so that the merged index is byte-identical to its.
+  std::unordered_map<std::string, int32_t> shard_ids;
+  std::vector<std::string> data_files;  // by merged shard id
+};
+
+Status MergeOne(FileSystem* fs, const std::string& source, MergeState* merge) {
+  const std::string index_path = internal::MetaFilename(source);
+  TFCKPT_ASSIGN_OR_RETURN(auto file, fs->OpenForRead(index_path));
+  TFCKPT_ASSIGN_OR_RETURN(auto index, internal::TableReader::Open(std::move(file)));
+  std::unique_ptr<internal::TableIterator> it = index->NewIterator();
+  it->SeekToFirst();
+  if (!it->Valid() || it->key() != internal::kHeaderEntryKey) {
+    TFCKPT_RETURN_IF_ERROR(it->status());
+    return DataLossError(index_path + ": no bundle header (not a TensorFlow V2 checkpoint?)");
+  }
+  tensorflow::BundleHeaderProto header;
+  TFCKPT_RETURN_IF_ERROR(internal::ParseHeader(it->value(), index_path, &header));
+  if (merge->num_shards == 0) {
+    merge->header = header;
+  } else if (header.version().SerializeAsString() !=
+             merge->header.version().SerializeAsString()) {
+    return InvalidArgumentError(index_path + ": bundle format version differs from " +
+                                "the first bundle merged");
+  }
+  merge->num_shards += header.num_shards();
+  if (merge->num_shards > std::numeric_limits<int32_t>::max()) {
+    return InvalidArgumentError(index_path + ": merging more than 2^31 data shards");
+  }
+  tensorflow::BundleEntryProto entry;
+  for (it->Next(); it->Valid(); it->Next()) {
+    const std::string key(it->key());
+    TFCKPT_RETURN_IF_ERROR(internal::ParseEntry(key, it->value(), index_path, &entry));
+    const auto existing = merge->entries.find(key);
+    if (existing != merge->entries.end()) {
+      // Only a partitioned tensor may appear twice: its slices are joined.
+      tensorflow::BundleEntryProto& full = existing->second;
+      if (full.slices_size() == 0 || entry.slices_size() == 0 || full.dtype() != entry.dtype() ||
+          full.shape().SerializeAsString() != entry.shape().SerializeAsString()) {
+        return InvalidArgumentError(index_path + ": tensor '" + internal::DisplayName(key) +
+                                    "' is also in an earlier bundle merged");
+      }
+      for (const auto& slice : entry.slices()) *full.add_slices() = slice;
+      continue;
+    }
+    if (entry.shard_id() >= header.num_shards()) {
+      return DataLossError(index_path + ": tensor '" + internal::DisplayName(key) +
+                           "' is in shard " +
+                           std::to_string(entry.shard_id()) + " but the bundle has " +
+                           std::to_string(header.num_shards()));
+    }
+    std::string data_file = internal::DataFilename(source, entry.shard_id(), header.num_shards());
+    const auto [id, added] = merge->shard_ids.try_emplace(
+        std::move(data_file), static_cast<int32_t>(merge->data_files.size()));
+    if (added) merge->data_files.push_back(id->first);
+    entry.set_shard_id(id->second);
+    merge->entries.emplace(key, entry);
+  }
+  return it->status();
+}
+
+}  // namespace
+
+Status MergeBundles(const std::vector<std::string>& source_prefixes,
+                    const std::string& merged_prefix, const BundleWriterOptions& options) {
+  if (source_prefixes.empty()) return InvalidArgumentError("no bundles to merge");
+  if (merged_prefix.empty()) return InvalidArgumentError("merged bundle prefix is empty");
+  FileSystem* fs = options.file_system != nullptr ? options.file_system : FileSystem::Default();
+  TFCKPT_RETURN_IF_ERROR(fs->CreateDir(DirName(merged_prefix)));
+  MergeState merge;
+  for (const std::string& source : source_prefixes) {
+    TFCKPT_RETURN_IF_ERROR(MergeOne(fs, source, &merge));
+  }
+  merge.header.set_num_shards(static_cast<int32_t>(merge.num_shards));
+  TFCKPT_ASSIGN_OR_RETURN(auto index, WriteIndex(fs, merged_prefix, merge.header, merge.entries));
+  TFCKPT_RETURN_IF_ERROR(index->Close(options.sync));
+  // TensorFlow names the files "-of-<files renamed>", which disagrees with
+  // its own header (and cannot be read) when a source shard holds no tensor;
+  // naming them after the header keeps that case readable and is the same
+  // otherwise.
+  const auto rename_data = [&]() -> Status {
+    for (size_t id = 0; id < merge.data_files.size(); ++id) {
+      TFCKPT_RETURN_IF_ERROR(fs->Rename(
+          merge.data_files[id], internal::DataFilename(merged_prefix, static_cast<int32_t>(id),
+                                                       merge.header.num_shards())));
+    }
+    return OkStatus();
+  };
+  TFCKPT_RETURN_IF_ERROR(RenameAndSync(fs, merged_prefix, index.get(), options.sync, rename_data));
+  // The sources' data files are gone: their indexes must go too.
+  for (const std::string& source : source_prefixes) {
+    if (source != merged_prefix) fs->Delete(internal::MetaFilename(source)).IgnoreError();
+  }
+  return OkStatus();
 }
 
 }  // namespace tfckpt

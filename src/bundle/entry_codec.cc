@@ -47,6 +47,15 @@ Status DecodeTensorNameSlice(std::string_view key, std::string* name,
   return OkStatus();
 }
 
+std::string DisplayName(std::string_view key) {
+  std::string name;
+  TensorSlice slice;
+  if (!key.empty() && key[0] == '\0' && DecodeTensorNameSlice(key, &name, &slice).ok()) {
+    return name + " (slice " + slice.DebugString() + ")";
+  }
+  return std::string(key);
+}
+
 Status ParseHeader(std::string_view value, const std::string& file,
                    tensorflow::BundleHeaderProto* header) {
   if (!header->ParseFromArray(value.data(), static_cast<int>(value.size()))) {
@@ -95,25 +104,33 @@ Status ParseEntry(std::string_view key, std::string_view value,
   return OkStatus();
 }
 
+Status FillEntryInfo(std::string_view name, const tensorflow::BundleEntryProto& entry,
+                     BundleEntryInfo* info) {
+  const auto context = [&] { return "tensor '" + std::string(name) + "'"; };
+  info->dtype = static_cast<DataType>(entry.dtype());
+  auto shape = ShapeFromProto(entry.shape());
+  if (!shape.ok()) return shape.status().WithContext(context());
+  info->shape = *std::move(shape);
+  info->shard_id = entry.shard_id();
+  info->offset = entry.offset();
+  info->size = entry.size();
+  info->slices.clear();
+  for (const auto& slice_proto : entry.slices()) {
+    auto slice = SliceFromProto(slice_proto);
+    if (!slice.ok()) return slice.status().WithContext(context());
+    if (auto slice_shape = slice->SliceShape(info->shape); !slice_shape.ok()) {
+      return slice_shape.status().WithContext(context());
+    }
+    info->slices.push_back(*std::move(slice));
+  }
+  return OkStatus();
+}
+
 StatusOr<BundleEntryInfo> EntryInfo(std::string_view name,
                                     const tensorflow::BundleEntryProto& entry) {
   BundleEntryInfo info;
+  TFCKPT_RETURN_IF_ERROR(FillEntryInfo(name, entry, &info));
   info.name = std::string(name);
-  info.dtype = static_cast<DataType>(entry.dtype());
-  auto shape = ShapeFromProto(entry.shape());
-  if (!shape.ok()) return shape.status().WithContext("tensor '" + info.name + "'");
-  info.shape = *std::move(shape);
-  info.shard_id = entry.shard_id();
-  info.offset = entry.offset();
-  info.size = entry.size();
-  for (const auto& slice_proto : entry.slices()) {
-    auto slice = SliceFromProto(slice_proto);
-    if (!slice.ok()) return slice.status().WithContext("tensor '" + info.name + "'");
-    if (auto slice_shape = slice->SliceShape(info.shape); !slice_shape.ok()) {
-      return slice_shape.status().WithContext("tensor '" + info.name + "'");
-    }
-    info.slices.push_back(*std::move(slice));
-  }
   return info;
 }
 

@@ -27,6 +27,10 @@ std::string EncodeTensorNameSlice(std::string_view name,
 Status DecodeTensorNameSlice(std::string_view key, std::string* name,
                              TensorSlice* slice);
 
+// Slice data keys are binary: shows them as "name (slice 0,5:-)", any other
+// key as it is.
+std::string DisplayName(std::string_view key);
+
 // Parses the header value and checks its version. DATA_LOSS or
 // INVALID_ARGUMENT (naming `file`) when it is unusable.
 Status ParseHeader(std::string_view value, const std::string& file,
@@ -40,6 +44,10 @@ Status ParseEntry(std::string_view key, std::string_view value,
 // The public summary of a parsed entry.
 StatusOr<BundleEntryInfo> EntryInfo(std::string_view name,
                                     const tensorflow::BundleEntryProto& entry);
+// As EntryInfo() but into `info`, leaving info->name alone (bulk reads skip
+// copying every name); `name` only labels errors.
+Status FillEntryInfo(std::string_view name, const tensorflow::BundleEntryProto& entry,
+                     BundleEntryInfo* info);
 
 }  // namespace tfckpt::internal
 

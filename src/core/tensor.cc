@@ -1,5 +1,6 @@
 #include "tfckpt/tensor.h"
 
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -23,6 +24,17 @@ StatusOr<std::shared_ptr<void>> AllocateAligned(size_t size) {
                                   " bytes for a tensor");
   }
   return std::shared_ptr<void>(p, AlignedFree());
+}
+
+// The checks shared by View() and MutableView().
+Status CheckViewSize(DataType dtype, const TensorShape& shape, size_t size) {
+  TFCKPT_ASSIGN_OR_RETURN(const size_t expected, TensorByteSize(dtype, shape));
+  if (size != expected) {
+    return InvalidArgumentError("view of " + std::to_string(size) +
+                                " bytes for a tensor that needs " +
+                                std::to_string(expected));
+  }
+  return OkStatus();
 }
 
 }  // namespace
@@ -104,18 +116,30 @@ StatusOr<Tensor> Tensor::FromStrings(const TensorShape& shape,
 StatusOr<Tensor> Tensor::View(DataType dtype, const TensorShape& shape,
                               const void* data, size_t size,
                               std::shared_ptr<const void> owner) {
-  TFCKPT_ASSIGN_OR_RETURN(const size_t expected, TensorByteSize(dtype, shape));
-  if (size != expected) {
-    return InvalidArgumentError("view of " + std::to_string(size) +
-                                " bytes for a tensor that needs " +
-                                std::to_string(expected));
-  }
+  TFCKPT_RETURN_IF_ERROR(CheckViewSize(dtype, shape, size));
   Tensor tensor;
   tensor.dtype_ = dtype;
   tensor.shape_ = shape;
   tensor.byte_size_ = size;
   tensor.data_ = const_cast<void*>(data);  // never written: read_only_
   tensor.read_only_ = true;
+  tensor.owner_ = std::move(owner);
+  return tensor;
+}
+
+StatusOr<Tensor> Tensor::MutableView(DataType dtype, const TensorShape& shape,
+                                     void* data, size_t size,
+                                     std::shared_ptr<void> owner) {
+  TFCKPT_RETURN_IF_ERROR(CheckViewSize(dtype, shape, size));
+  if (reinterpret_cast<uintptr_t>(data) % kAlignment != 0) {
+    return InvalidArgumentError("mutable view at an address not aligned to " +
+                                std::to_string(kAlignment) + " bytes");
+  }
+  Tensor tensor;
+  tensor.dtype_ = dtype;
+  tensor.shape_ = shape;
+  tensor.byte_size_ = size;
+  tensor.data_ = data;
   tensor.owner_ = std::move(owner);
   return tensor;
 }

@@ -5,6 +5,7 @@
 
 #include <complex>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <memory>
@@ -194,6 +195,37 @@ TEST(TensorTest, ViewRejectsSizeMismatch) {
   EXPECT_THAT(Tensor::View(DataType::kFloat, {3}, owner->data(), 16, owner),
               StatusIs(StatusCode::kInvalidArgument));
   EXPECT_THAT(Tensor::View(DataType::kString, {1}, owner->data(), 16, owner),
+              StatusIs(StatusCode::kInvalidArgument));
+}
+
+TEST(TensorTest, MutableViewIsWritableAndKeepsOwnerAlive) {
+  void* block = std::aligned_alloc(Tensor::kAlignment, 128);
+  ASSERT_NE(block, nullptr);
+  std::shared_ptr<void> owner(block, std::free);
+  std::weak_ptr<void> watch = owner;
+  auto* second = static_cast<char*>(block) + 64;
+  TFCKPT_ASSERT_OK_AND_ASSIGN(Tensor a, Tensor::MutableView(DataType::kFloat, {2}, block, 8, owner));
+  TFCKPT_ASSERT_OK_AND_ASSIGN(Tensor b, Tensor::MutableView(DataType::kFloat, {2}, second, 8, owner));
+  owner.reset();
+  a.mutable_flat<float>()[0] = 1.0f;
+  a.mutable_flat<float>()[1] = 2.0f;
+  b.mutable_flat<float>()[0] = 3.0f;
+  b.mutable_flat<float>()[1] = 4.0f;
+  EXPECT_THAT(a.flat<float>(), ElementsAre(1.0f, 2.0f));
+  EXPECT_THAT(b.flat<float>(), ElementsAre(3.0f, 4.0f));
+  a = Tensor();
+  EXPECT_FALSE(watch.expired());  // b still holds the block
+  b = Tensor();
+  EXPECT_TRUE(watch.expired());
+}
+
+TEST(TensorTest, MutableViewRejectsMisalignmentAndSizeMismatch) {
+  void* block = std::aligned_alloc(Tensor::kAlignment, 128);
+  ASSERT_NE(block, nullptr);
+  std::shared_ptr<void> owner(block, std::free);
+  EXPECT_THAT(Tensor::MutableView(DataType::kFloat, {1}, static_cast<char*>(block) + 4, 4, owner),
+              StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(Tensor::MutableView(DataType::kFloat, {3}, block, 8, owner),
               StatusIs(StatusCode::kInvalidArgument));
 }
 

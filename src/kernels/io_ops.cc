@@ -110,24 +110,33 @@ StatusOr<Fn> MakeRestoreV2(const Node& node) {
       infos.push_back(*std::move(info));
     }
     if (!mismatches.empty()) return InvalidArg(ctx, mismatches);
+    // Whole tensors are read together (one pass over the index, parallel
+    // reads and checksums); slices one by one.
+    std::vector<int> whole;
+    std::vector<std::string> whole_names;
     for (size_t i = 0; i < names.size(); ++i) {
       TFCKPT_ASSIGN_OR_RETURN(std::optional<ShapeAndSlice> slice,
                               ParseShapeAndSlice(slices[i]));
       if (slice.has_value()) {
         TFCKPT_ASSIGN_OR_RETURN(Tensor t,
                                 reader->ReadSlice(names[i], slice->slice));
-        ctx->set_output(static_cast<int>(i), t);
+        ctx->set_output(static_cast<int>(i), std::move(t));
       } else {
-        TFCKPT_ASSIGN_OR_RETURN(Tensor t, reader->ReadTensor(names[i]));
-        ctx->set_output(static_cast<int>(i), t);
+        whole.push_back(static_cast<int>(i));
+        whole_names.push_back(names[i]);
       }
+    }
+    TFCKPT_ASSIGN_OR_RETURN(std::vector<Tensor> tensors,
+                            reader->ReadTensors(whole_names));
+    for (size_t k = 0; k < whole.size(); ++k) {
+      ctx->set_output(whole[k], std::move(tensors[k]));
     }
     return OkStatus();
   });
 }
 
-// Copies every tensor of the source bundles into one bundle at the
-// destination, then deletes the sources.
+// Joins the source bundles at the destination as TF does (their data files
+// are renamed, no bytes copied), then deletes what is left of the sources.
 StatusOr<Fn> MakeMergeV2Checkpoints(const Node& node) {
   const bool delete_old_dirs = GetBoolAttrOr(node, "delete_old_dirs", true);
   return Fn([delete_old_dirs](OpKernelContext* ctx) -> Status {
@@ -137,18 +146,12 @@ StatusOr<Fn> MakeMergeV2Checkpoints(const Node& node) {
     }
     TFCKPT_ASSIGN_OR_RETURN(std::string dest,
                             StringScalar(ctx, 1, "destination_prefix"));
+    for (const std::string& source : sources.strings()) {
+      TFCKPT_RETURN_IF_ERROR(OpenForRestore(ctx, source).status());
+    }
     BundleWriterOptions options;
     options.file_system = ctx->file_system();
-    TFCKPT_ASSIGN_OR_RETURN(auto writer, BundleWriter::Create(dest, options));
-    for (const std::string& source : sources.strings()) {
-      TFCKPT_ASSIGN_OR_RETURN(auto reader, OpenForRestore(ctx, source));
-      TFCKPT_ASSIGN_OR_RETURN(auto entries, reader->ListEntries());
-      for (const BundleEntryInfo& entry : entries) {
-        TFCKPT_ASSIGN_OR_RETURN(Tensor t, reader->ReadTensor(entry.name));
-        TFCKPT_RETURN_IF_ERROR(writer->Add(entry.name, t));
-      }
-    }
-    TFCKPT_RETURN_IF_ERROR(writer->Finish());
+    TFCKPT_RETURN_IF_ERROR(MergeBundles(sources.strings(), dest, options));
     for (const std::string& source : sources.strings()) {
       if (source == dest) continue;
       TFCKPT_RETURN_IF_ERROR(

@@ -195,6 +195,10 @@ class InteropTool:
         (work / "spec.json").write_text(json.dumps(doc))
         _run([self._path, "write", str(work / "spec.json"), str(prefix)])
 
+    def merge(self, dest, sources):
+        """MergeBundles(sources, dest)."""
+        _run([self._path, "merge", str(dest), *map(str, sources)])
+
     def read(self, prefix):
         """{name: Stored} for every tensor tfckpt lists, plus num_shards."""
         out = self._tmp.mktemp("read")

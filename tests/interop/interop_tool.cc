@@ -31,6 +31,9 @@
 //       into OUTFILE (raw bytes, or a JSON list of base64 strings) and
 //       prints {"dtype", "shape"}.
 //
+//   interop_tool merge DEST SOURCE...
+//       Joins the bundles SOURCE... into DEST with MergeBundles().
+//
 // Exits 0 on success; on error prints the status to stderr and exits 1.
 #include <algorithm>
 #include <cstdint>
@@ -258,13 +261,17 @@ Status ReadSlice(const std::string& prefix, const std::string& name,
 constexpr std::string_view kUsage =
     "usage: interop_tool write SPEC.json PREFIX\n"
     "       interop_tool read PREFIX OUTDIR\n"
-    "       interop_tool read-slice PREFIX NAME SLICE OUTFILE\n";
+    "       interop_tool read-slice PREFIX NAME SLICE OUTFILE\n"
+    "       interop_tool merge DEST SOURCE...\n";
 
 Status Run(const std::vector<std::string>& args) {
   if (args.size() == 3 && args[0] == "write") return Write(args[1], args[2]);
   if (args.size() == 3 && args[0] == "read") return Read(args[1], args[2]);
   if (args.size() == 5 && args[0] == "read-slice") {
     return ReadSlice(args[1], args[2], args[3], args[4]);
+  }
+  if (args.size() >= 3 && args[0] == "merge") {
+    return MergeBundles(std::vector<std::string>(args.begin() + 2, args.end()), args[1]);
   }
   return InvalidArgumentError(std::string(kUsage));
 }

@@ -17,8 +17,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from conftest import (Slice, assert_files_identical, data_files, make_array,
-                      save_with_checkpoint, save_with_saver, tf_constant)
+from conftest import (Slice, assert_files_identical, assert_identical,
+                      data_files, make_array, save_with_checkpoint,
+                      save_with_saver, tf_constant, tf_read_all)
 
 BLOCK_SIZE = 262144  # TF's index block size
 
@@ -141,3 +142,47 @@ def test_cli_cp_is_byte_identical(cli, tmp_path, tf_checkpoint):
     copy = str(tmp_path / "copy" / "ckpt")
     cli.run("cp", tf_checkpoint, copy)
     assert_same_bundle(copy, tf_checkpoint)
+
+
+def test_merge_v2_checkpoints_renames_shards_like_tf(tool, tmp_path):
+    """MergeBundles against TF's MergeV2Checkpoints on the same two SaveV2
+    bundles (a partitioned tensor's slices spread over both): each source's
+    data file is renamed, not copied, to a shard of the merged bundle, the
+    sources' indexes are deleted, and every merged file is byte-identical."""
+    full = make_array("float32", np.arange(40) * 0.25, (10, 4))
+    shards = [
+        [("a", make_array("int32", [1, 2, 3])), *sliced("p", full, ["0,5:-"]),
+         ("z", make_array("string", [b"x", b"yy"]))],
+        [("b", make_array("float64", [0.5])), *sliced("p", full, ["5,5:-"]),
+         ("c", make_array("int8", [7] * 11))],
+    ]
+    merged = {}
+    for side, write in (("tf", save_v2), ("ours", tool.write)):
+        temp_dir = tmp_path / side / "tmp"
+        temp_dir.mkdir(parents=True)
+        sources = [str(temp_dir / f"part-{i:05d}-of-{len(shards):05d}")
+                   for i in range(len(shards))]
+        for source, entries in zip(sources, shards):
+            write(source, entries)
+        inodes = [os.stat(source + ".data-00000-of-00001").st_ino
+                  for source in sources]
+        prefix = str(tmp_path / side / "model")
+        if side == "tf":
+            tf.raw_ops.MergeV2Checkpoints(
+                checkpoint_prefixes=tf.constant(sources, tf.string),
+                destination_prefix=prefix, delete_old_dirs=False)
+        else:
+            tool.merge(prefix, sources)
+        assert data_files(prefix) == [f"model.data-{i:05d}-of-{len(shards):05d}"
+                                      for i in range(len(shards))]
+        assert [os.stat(os.path.join(tmp_path / side, f)).st_ino
+                for f in data_files(prefix)] == inodes
+        assert os.listdir(temp_dir) == []
+        merged[side] = prefix
+    assert_same_bundle(merged["ours"], merged["tf"])
+    ours, num_shards = tool.read(merged["ours"])
+    assert num_shards == len(shards)
+    theirs = tf_read_all(merged["tf"])
+    assert sorted(ours) == sorted(theirs)
+    for name, value in theirs.items():
+        assert_identical(ours[name].value, value, name)

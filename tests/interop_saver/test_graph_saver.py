@@ -4,7 +4,6 @@ tf.compat.v1.train.Saver over the same variables: the save/restore ops it adds
 a non-default latest_filename gets, with retention; and checkpoints each side
 writes that the other restores."""
 import os
-import re
 import subprocess
 
 import numpy as np
@@ -83,11 +82,9 @@ def ours_save(tmp_path, directory, sharded):
 
 
 def listing(directory):
-    """The directory's files, data shards as one "PREFIX.data": tfckpt's
-    MergeV2Checkpoints writes the merged bundle as one data file where TF
-    renames each shard's."""
-    names = {re.sub(r"\.data-\d{5}-of-\d{5}$", ".data", f) for f in os.listdir(directory)}
-    return sorted(names)
+    """The directory's files: MergeV2Checkpoints renames each shard's data
+    file on both sides, so the data file names match too."""
+    return sorted(os.listdir(directory))
 
 
 def state_text(directory):
