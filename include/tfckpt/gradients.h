@@ -7,7 +7,10 @@
 //   std::vector<Output> grads = Gradients(tf, {loss}, {w, b});
 //   TFCKPT_RETURN_IF_ERROR(tf.status());
 //
-// Every differentiable op GraphBuilder makes has a gradient; StopGradient
+// Every differentiable op GraphBuilder makes has a gradient, as do Gather,
+// StridedSlice, Pad and FusedBatchNorm made with AddOp (Gather's gradient,
+// IndexedSlices in TF, is made dense as TF converts it: an
+// UnsortedSegmentSum in the gradient's own scope); StopGradient
 // (and ops such as Shape or ArgMax) pass none back. A variable's value
 // ("w/read", "w/Read/ReadVariableOp") routes its gradient to the variable,
 // so xs may be GraphVariables. An op on the path without a gradient makes

@@ -196,6 +196,43 @@ class GradientBuilder {
                                   const std::vector<Output>& grads);
   std::vector<Output> AvgPoolGrad(const Node* op,
                                   const std::vector<Output>& grads);
+  std::vector<Output> MaximumGrad(const Node* op,
+                                  const std::vector<Output>& grads);
+  std::vector<Output> MinimumGrad(const Node* op,
+                                  const std::vector<Output>& grads);
+  std::vector<Output> PowGrad(const Node* op, const std::vector<Output>& grads);
+  std::vector<Output> AbsGrad(const Node* op, const std::vector<Output>& grads);
+  std::vector<Output> SquaredDifferenceGrad(const Node* op,
+                                            const std::vector<Output>& grads);
+  std::vector<Output> LogSoftmaxGrad(const Node* op,
+                                     const std::vector<Output>& grads);
+  std::vector<Output> TransposeGrad(const Node* op,
+                                    const std::vector<Output>& grads);
+  std::vector<Output> GatherGrad(const Node* op,
+                                 const std::vector<Output>& grads);
+  std::vector<Output> StridedSliceGrad(const Node* op,
+                                       const std::vector<Output>& grads);
+  std::vector<Output> PadGrad(const Node* op, const std::vector<Output>& grads);
+  std::vector<Output> FusedBatchNormGrad(const Node* op,
+                                         const std::vector<Output>& grads);
+
+  // Maximum and Minimum: the gradient goes to x where selector(x, y) holds
+  // (GreaterEqual, LessEqual), else to y.
+  std::vector<Output> SelectedInputGrad(const Node* op, const Output& grad,
+                                        std::string_view selector);
+  // TF's `with name_scope(name) as scope`: make_inputs() adds the op's
+  // inputs under "<name>/", then the op itself takes the name "<name>".
+  std::vector<Output> ScopedOp(std::string_view op, std::string_view name,
+                               const std::function<std::vector<Input>()>& make_inputs,
+                               AttrMap attrs = {});
+  // TF's zeros_like / ones_like of `x` in graph mode.
+  Output ZerosLike(const Output& x);
+  Output OnesLike(const Output& x);
+  // x[begin:end:strides] as TF's slicing operator builds it ("strided_slice"
+  // with Const "stack", "stack_1", "stack_2").
+  Output StridedSlice(const Output& x, const std::vector<int64_t>& begin,
+                      const std::vector<int64_t>& end,
+                      const std::vector<int64_t>& strides, AttrMap masks);
 
   GraphBuilder& tf_;
   const GradientsOptions& options_;
@@ -241,6 +278,21 @@ std::optional<GradientBuilder::GradFn> GradientBuilder::FindGradFn(
       {"Conv2D", &GradientBuilder::Conv2DGrad},
       {"MaxPool", &GradientBuilder::MaxPoolGrad},
       {"AvgPool", &GradientBuilder::AvgPoolGrad},
+      {"Maximum", &GradientBuilder::MaximumGrad},
+      {"Minimum", &GradientBuilder::MinimumGrad},
+      {"Pow", &GradientBuilder::PowGrad},
+      {"Abs", &GradientBuilder::AbsGrad},
+      {"SquaredDifference", &GradientBuilder::SquaredDifferenceGrad},
+      {"LogSoftmax", &GradientBuilder::LogSoftmaxGrad},
+      {"Transpose", &GradientBuilder::TransposeGrad},
+      {"ExpandDims", &GradientBuilder::ReshapeGrad},
+      {"Gather", &GradientBuilder::GatherGrad},
+      {"GatherV2", &GradientBuilder::GatherGrad},
+      {"StridedSlice", &GradientBuilder::StridedSliceGrad},
+      {"Pad", &GradientBuilder::PadGrad},
+      {"PadV2", &GradientBuilder::PadGrad},
+      {"FusedBatchNorm", &GradientBuilder::FusedBatchNormGrad},
+      {"FusedBatchNormV3", &GradientBuilder::FusedBatchNormGrad},
   };
   auto it = kGradients.find(op);
   if (it == kGradients.end()) return std::nullopt;
@@ -670,33 +722,56 @@ std::vector<Output> GradientBuilder::L2LossGrad(
   return {tf_.Multiply(In(op, 0), grads[0], "mul")};
 }
 
+// The values of `t` when it is an int32/int64 Const (shapes, axes, slice
+// bounds), in row-major order; nullopt otherwise.
+std::optional<std::vector<int64_t>> ConstantInts(const Output& t) {
+  if (!t.valid() || t.node()->op() != "Const") return std::nullopt;
+  const AttrValue* value = t.node()->FindAttr("value");
+  if (value == nullptr) return std::nullopt;
+  const auto& proto = value->tensor();
+  const bool is_int64 = proto.dtype() == tensorflow::DT_INT64;
+  if (!is_int64 && proto.dtype() != tensorflow::DT_INT32) return std::nullopt;
+  int64_t count = 1;
+  for (const auto& dim : proto.tensor_shape().dim()) {
+    if (dim.size() < 0 || __builtin_mul_overflow(count, dim.size(), &count))
+      return std::nullopt;
+  }
+  std::vector<int64_t> values;
+  for (int v : proto.int_val()) values.push_back(v);
+  for (int64_t v : proto.int64_val()) values.push_back(v);
+  const std::string& bytes = proto.tensor_content();
+  const size_t width = is_int64 ? 8 : 4;
+  for (size_t k = 0; k + width <= bytes.size(); k += width) {
+    int64_t v = 0;
+    if (is_int64) {
+      std::memcpy(&v, bytes.data() + k, 8);
+    } else {
+      int32_t narrow = 0;
+      std::memcpy(&narrow, bytes.data() + k, 4);
+      v = narrow;
+    }
+    values.push_back(v);
+  }
+  // TF's compact form: one value stands for every element.
+  if (values.size() == 1 && count > 1)
+    values.assign(static_cast<size_t>(count), values[0]);
+  if (static_cast<int64_t>(values.size()) != count) return std::nullopt;
+  return values;
+}
+
 // The (static) axes of a reduction, from its Const reduction_indices.
 std::optional<std::vector<int64_t>> ConstantAxes(GraphBuilder& tf,
                                                  const Node* op, int rank) {
-  const Node* producer = tf.graph()->FindNode(op->data_inputs()[1].node);
-  if (producer == nullptr || producer->op() != "Const") return std::nullopt;
-  const AttrValue* value = producer->FindAttr("value");
-  if (value == nullptr) return std::nullopt;
-  const auto& proto = value->tensor();
-  std::vector<int64_t> axes;
-  for (int v : proto.int_val()) axes.push_back(v);
-  for (int64_t v : proto.int64_val()) axes.push_back(v);
-  if (axes.empty() && !proto.tensor_content().empty()) {
-    const std::string& bytes = proto.tensor_content();
-    if (proto.dtype() != tensorflow::DT_INT32 || bytes.size() % 4 != 0)
-      return std::nullopt;
-    for (size_t k = 0; k < bytes.size(); k += 4) {
-      int32_t v = 0;
-      std::memcpy(&v, bytes.data() + k, 4);
-      axes.push_back(v);
-    }
-  }
-  for (int64_t& axis : axes) {
+  const TensorId& id = op->data_inputs()[1];
+  std::optional<std::vector<int64_t>> axes = ConstantInts(
+      tf.GetTensorByName(id.node + ":" + std::to_string(id.index)));
+  if (!axes.has_value()) return std::nullopt;
+  for (int64_t& axis : *axes) {
     if (axis < -rank || axis >= rank) return std::nullopt;
     if (axis < 0) axis += rank;
   }
-  std::sort(axes.begin(), axes.end());
-  axes.erase(std::unique(axes.begin(), axes.end()), axes.end());
+  std::sort(axes->begin(), axes->end());
+  axes->erase(std::unique(axes->begin(), axes->end()), axes->end());
   return axes;
 }
 
@@ -716,6 +791,12 @@ std::vector<Output> GradientBuilder::SumGrad(const Node* op,
   const size_t rank = static_cast<size_t>(shape.rank());
   if (axes->size() == rank) {
     // Every axis: reshape to all-ones dims and tile to the input's shape.
+    // For a scalar input TF also leaves an unused float Const behind (its
+    // empty new shape converted as floats first).
+    if (rank == 0) {
+      auto empty = Tensor::Allocate(DataType::kFloat, TensorShape({0}));
+      if (empty.ok()) Const(*empty, "Reshape/shape");
+    }
     Output reshaped =
         tf_.Reshape(grads[0], Int32Tensor(std::vector<int64_t>(rank, 1)));
     Output multiples = shape.fully_defined()
@@ -747,6 +828,11 @@ std::vector<Output> GradientBuilder::SumGrad(const Node* op,
     kept[static_cast<size_t>(axis)] = 1;
     scaling[static_cast<size_t>(axis)] = shape.dim(static_cast<int>(axis));
   }
+  // TF computes the tile multiples as shape // max(kept, 1) in the graph,
+  // then tiles by the same values folded to a Const: the ops stay, unused.
+  Output at_least_one = tf_.Maximum(Int32Tensor(kept), 1);
+  tf_.AddOp("FloorDiv", {Int32Tensor(shape.dims()), at_least_one}, {},
+            "floordiv");
   Output reshaped = tf_.Reshape(grads[0], Int32Tensor(kept));
   return {First(tf_.AddOp("Tile", {reshaped, Int32Tensor(scaling)}, {})),
           Output()};
@@ -802,47 +888,34 @@ std::vector<Output> GradientBuilder::CastGrad(
 std::vector<Output> GradientBuilder::ConcatGrad(
     const Node* op, const std::vector<Output>& grads) {
   const int count = static_cast<int>(op->data_inputs().size()) - 1;
-  const PartialShape out_shape = tf_.ShapeOf(OutputOf(op, 0));
-  // ConcatV2's axis is its last input.
-  // A plain value and flag: GCC -O2 misreads an optional here.
-  int64_t axis = 0;
-  bool has_axis = false;
-  const Node* axis_node = tf_.graph()->FindNode(op->data_inputs().back().node);
-  const AttrValue* axis_value =
-      axis_node != nullptr && axis_node->op() == "Const"
-          ? axis_node->FindAttr("value")
-          : nullptr;
-  if (axis_value != nullptr && out_shape.rank_known()) {
-    const auto& proto = axis_value->tensor();
-    if (proto.int_val_size() > 0) {
-      axis = proto.int_val(0);
-      has_axis = true;
-    }
-    if (proto.int64_val_size() > 0) {
-      axis = proto.int64_val(0);
-      has_axis = true;
-    }
-    if (axis < 0) axis += out_shape.rank();
-    has_axis = has_axis && axis >= 0 && axis < out_shape.rank();
+  if (count == 1) return {grads[0], Output()};
+  // TF slices at ConcatOffset's offsets; past 16 inputs it splits instead.
+  if (count > 16) {
+    tf_.RecordError(UnimplementedError(
+        "Gradient of '" + op->name() + "': ConcatV2 of " +
+        std::to_string(count) + " inputs (TF's Split form) is not supported"));
+    return {};
   }
-  std::vector<Output> result;
-  int64_t offset = 0;
+  const PartialShape first = tf_.ShapeOf(In(op, 0));
+  const Output rank = first.rank_known()
+                          ? Const(Int32Tensor({first.rank()}, /*scalar=*/true),
+                                  "Rank")
+                          : First(tf_.AddOp("Rank", {In(op, 0)}, {}));
+  // ConcatV2's axis is its last input.
+  Output axis = First(tf_.AddOp("FloorMod", {In(op, count), rank}, {}, "mod"));
+  std::vector<Input> offset_inputs = {axis};
+  std::vector<Output> sizes;
   for (int k = 0; k < count; ++k) {
-    const PartialShape shape = tf_.ShapeOf(In(op, k));
-    if (!has_axis || !shape.fully_defined()) {
-      tf_.RecordError(UnimplementedError(
-          "Gradient of '" + op->name() +
-          "' needs a constant axis and the shape of every input "
-          "known while building"));
-      return {};
-    }
-    const size_t a = static_cast<size_t>(axis);
-    std::vector<int64_t> begin(shape.dims().size(), 0);
-    begin[a] = offset;
-    offset += shape.dims()[a];
-    result.push_back(First(tf_.AddOp(
-        "Slice", {grads[0], Int32Tensor(begin), Int32Tensor(shape.dims())},
-        {})));
+    sizes.push_back(ShapeOf(In(op, k)));
+    offset_inputs.emplace_back(sizes.back());
+  }
+  std::vector<Output> offsets =
+      tf_.AddOp("ConcatOffset", offset_inputs, {{"N", IntAttr(count)}});
+  if (static_cast<int>(offsets.size()) != count) return {};
+  std::vector<Output> result;
+  for (size_t k = 0; k < sizes.size(); ++k) {
+    result.push_back(
+        First(tf_.AddOp("Slice", {grads[0], offsets[k], sizes[k]}, {})));
   }
   result.emplace_back();
   return result;
@@ -879,6 +952,243 @@ std::vector<Output> GradientBuilder::AvgPoolGrad(
       CopyAttrs(op, {"ksize", "strides", "padding", "data_format"});
   Output shape = ShapeOf(In(op, 0));
   return {First(tf_.AddOp("AvgPoolGrad", {shape, grads[0]}, attrs))};
+}
+
+std::vector<Output> GradientBuilder::ScopedOp(
+    std::string_view op, std::string_view name,
+    const std::function<std::vector<Input>()>& make_inputs, AttrMap attrs) {
+  std::string scope;
+  std::vector<Input> inputs;
+  {
+    GraphBuilder::ScopeGuard guard = tf_.NameScope(name);
+    scope = tf_.graph()->name_scope();
+    inputs = make_inputs();
+  }
+  return tf_.AddOp(op, inputs, std::move(attrs), scope + "/");
+}
+
+Output GradientBuilder::ZerosLike(const Output& x) {
+  const PartialShape shape = tf_.ShapeOf(x);
+  if (!shape.fully_defined()) return tf_.ZerosLike(x);
+  return tf_.Fill(0.0, shape.dims(), x.dtype(), "zeros_like");
+}
+
+Output GradientBuilder::OnesLike(const Output& x) {
+  return First(ScopedOp("Fill", "ones_like", [&]() -> std::vector<Input> {
+    const PartialShape shape = tf_.ShapeOf(x);
+    Output dims;
+    if (shape.fully_defined()) {
+      GraphBuilder::ScopeGuard guard = tf_.NameScope("Shape");
+      dims = Const(Int32Tensor(shape.dims()), "shape_as_tensor");
+    } else {
+      dims = tf_.Shape(x, "Shape");
+    }
+    return {dims, tf_.Fill(1.0, {}, x.dtype(), "Const")};
+  }));
+}
+
+Output GradientBuilder::StridedSlice(const Output& x,
+                                     const std::vector<int64_t>& begin,
+                                     const std::vector<int64_t>& end,
+                                     const std::vector<int64_t>& strides,
+                                     AttrMap masks) {
+  return First(ScopedOp(
+      "StridedSlice", "strided_slice",
+      [&]() -> std::vector<Input> {
+        return {x, Const(Int32Tensor(begin), "stack"),
+                Const(Int32Tensor(end), "stack_1"),
+                Const(Int32Tensor(strides), "stack_2")};
+      },
+      std::move(masks)));
+}
+
+std::vector<Output> GradientBuilder::SelectedInputGrad(
+    const Node* op, const Output& grad, std::string_view selector) {
+  const Output x = In(op, 0);
+  const Output y = In(op, 1);
+  Output zeros = ZerosLike(grad);
+  Output x_mask = First(tf_.AddOp(selector, {x, y}, {}));
+  Output gx = First(tf_.AddOp("SelectV2", {x_mask, grad, zeros}, {}));
+  Output gy = First(tf_.AddOp("SelectV2", {x_mask, zeros, grad}, {}));
+  return ReduceBroadcast(x, y, gx, gy);
+}
+
+std::vector<Output> GradientBuilder::MaximumGrad(
+    const Node* op, const std::vector<Output>& grads) {
+  return SelectedInputGrad(op, grads[0], "GreaterEqual");
+}
+
+std::vector<Output> GradientBuilder::MinimumGrad(
+    const Node* op, const std::vector<Output>& grads) {
+  return SelectedInputGrad(op, grads[0], "LessEqual");
+}
+
+// d(x^y)/dx = y x^(y-1); d(x^y)/dy = x^y log(x), taken as 0 where x <= 0
+// (x^y there is 0 or undefined: no singularity is made up).
+std::vector<Output> GradientBuilder::PowGrad(const Node* op,
+                                             const std::vector<Output>& grads) {
+  const Output x = In(op, 0);
+  const Output y = In(op, 1);
+  const Output& grad = grads[0];
+  Output grad_y = tf_.Multiply(grad, y, "mul");
+  Output x_to_y_minus_1 = tf_.Pow(x, y - 1.0);
+  Output gx = tf_.Multiply(grad_y, x_to_y_minus_1, "mul");
+  Output positive = tf_.Greater(x, 0.0);
+  Output safe_x =
+      First(tf_.AddOp("Select", {positive, x, OnesLike(x)}, {}));
+  Output log_x = First(tf_.AddOp(
+      "Select", {positive, tf_.Log(safe_x), ZerosLike(x)}, {}));
+  Output grad_z = tf_.Multiply(grad, OutputOf(op, 0), "mul");
+  Output gy = tf_.Multiply(grad_z, log_x, "mul");
+  return ReduceBroadcast(x, y, gx, gy);
+}
+
+std::vector<Output> GradientBuilder::AbsGrad(const Node* op,
+                                             const std::vector<Output>& grads) {
+  Output sign = First(tf_.AddOp("Sign", {In(op, 0)}, {}));
+  return {tf_.Multiply(grads[0], sign, "mul")};
+}
+
+std::vector<Output> GradientBuilder::SquaredDifferenceGrad(
+    const Node* op, const std::vector<Output>& grads) {
+  const Output x = In(op, 0);
+  const Output y = In(op, 1);
+  // TF's scalar_mul(2, grad) * (x - y).
+  Output two_grad =
+      tf_.Multiply(tf_.Fill(2.0, {}, grads[0].dtype(), "scalar"), grads[0]);
+  Output gx = tf_.Multiply(two_grad, tf_.Subtract(x, y, "sub"), "mul");
+  Output gy = tf_.Negative(gx);
+  if (SameKnownShapes(tf_, x, y, grads[0])) return {gx, gy};
+  return ReduceBroadcast(x, y, gx, gy);
+}
+
+std::vector<Output> GradientBuilder::LogSoftmaxGrad(
+    const Node* op, const std::vector<Output>& grads) {
+  Output softmax = tf_.Exp(OutputOf(op, 0));
+  Output sum =
+      First(tf_.AddOp("Sum", {grads[0], Int32Tensor({-1}, /*scalar=*/true)},
+                      {{"keep_dims", BoolAttr(true)}}));
+  return {tf_.Subtract(grads[0], tf_.Multiply(sum, softmax, "mul"), "sub")};
+}
+
+std::vector<Output> GradientBuilder::TransposeGrad(
+    const Node* op, const std::vector<Output>& grads) {
+  Output inverse = First(tf_.AddOp("InvertPermutation", {In(op, 1)}, {}));
+  return {First(tf_.AddOp("Transpose", {grads[0], inverse}, {}, "transpose")),
+          Output()};
+}
+
+// TF's gradient is IndexedSlices (the gathered rows' gradients and their
+// indices); here it is made dense at once, as TF's conversion to a tensor
+// does: an UnsortedSegmentSum of the rows into params' first dim.
+std::vector<Output> GradientBuilder::GatherGrad(
+    const Node* op, const std::vector<Output>& grads) {
+  const bool has_axis = op->op() == "GatherV2";
+  const AttrValue* batch_dims = op->FindAttr("batch_dims");
+  const std::optional<std::vector<int64_t>> axis =
+      has_axis ? ConstantInts(In(op, 2)) : std::vector<int64_t>{0};
+  if (!axis.has_value() || axis->size() != 1 || (*axis)[0] != 0 ||
+      (batch_dims != nullptr && batch_dims->i() != 0)) {
+    tf_.RecordError(UnimplementedError(
+        "Gradient of '" + op->name() +
+        "': only a gather along a constant axis 0 without batch dims is "
+        "supported"));
+    return {};
+  }
+  const Output params = In(op, 0);
+  const Output indices = In(op, 1);
+  const PartialShape indices_shape = tf_.ShapeOf(indices);
+  Output params_shape = ShapeOf(params);
+  Output size =
+      indices_shape.fully_defined()
+          ? Const(Int32Tensor({indices_shape.num_elements()}, /*scalar=*/true),
+                  "Size")
+          : First(tf_.AddOp("Size", {indices},
+                            {{"out_type", TypeAttr(DataType::kInt32)}}));
+  Output indices_size = tf_.ExpandDims(size, 0);
+  Output tail_shape = StridedSlice(params_shape, {1}, {0}, {1},
+                                   {{"end_mask", IntAttr(1)}});
+  Output values_shape = tf_.Concat({indices_size, tail_shape}, 0);
+  Output values = tf_.Reshape(grads[0], values_shape);
+  Output flat_indices = tf_.Reshape(indices, indices_size);
+  Output rows = StridedSlice(params_shape, {0}, {1}, {1},
+                             {{"shrink_axis_mask", IntAttr(1)}});
+  Output dense = First(
+      tf_.AddOp("UnsortedSegmentSum", {values, flat_indices, rows}, {}));
+  std::vector<Output> result = {dense, Output()};
+  if (has_axis) result.emplace_back();
+  return result;
+}
+
+std::vector<Output> GradientBuilder::StridedSliceGrad(
+    const Node* op, const std::vector<Output>& grads) {
+  // TF takes the input's shape and the slice bounds as Consts where they
+  // are known (the Shape op it made first stays, unused).
+  Output shape = ShapeOf(In(op, 0));
+  std::vector<Input> inputs;
+  for (const Output& t :
+       {shape, In(op, 1), In(op, 2), In(op, 3)}) {
+    std::optional<std::vector<int64_t>> values = ConstantInts(t);
+    if (values.has_value()) {
+      inputs.emplace_back(Int32Tensor(*values));
+    } else {
+      inputs.emplace_back(t);
+    }
+  }
+  inputs.emplace_back(grads[0]);
+  Output grad = First(tf_.AddOp(
+      "StridedSliceGrad", inputs,
+      CopyAttrs(op, {"begin_mask", "end_mask", "ellipsis_mask",
+                     "new_axis_mask", "shrink_axis_mask"})));
+  return {grad, Output(), Output(), Output()};
+}
+
+// The gradient of a padded tensor is its middle: Slice(grad, the "before"
+// column of paddings, x's shape).
+std::vector<Output> GradientBuilder::PadGrad(const Node* op,
+                                             const std::vector<Output>& grads) {
+  const Output x = In(op, 0);
+  const PartialShape shape = tf_.ShapeOf(x);
+  const Output rank =
+      shape.rank_known()
+          ? Const(Int32Tensor({shape.rank()}, /*scalar=*/true), "Rank")
+          : First(tf_.AddOp("Rank", {x}, {}));
+  Output before_size = First(ScopedOp(
+      "Pack", "stack",
+      [&]() -> std::vector<Input> {
+        return {rank, Const(Int32Tensor({1}, /*scalar=*/true), "1")};
+      },
+      {{"axis", IntAttr(0)}, {"N", IntAttr(2)}}));
+  Output before = First(
+      tf_.AddOp("Slice", {In(op, 1), Int32Tensor({0, 0}), before_size}, {}));
+  Output begin = tf_.Reshape(before, Int32Tensor({-1}));
+  Output grad = First(tf_.AddOp("Slice", {grads[0], begin, ShapeOf(x)}, {}));
+  std::vector<Output> result = {grad, Output()};
+  if (op->op() == "PadV2") result.emplace_back();
+  return result;
+}
+
+// FusedBatchNormGrad(V3) from the saved batch statistics (training) or the
+// population statistics the op was given (inference).
+std::vector<Output> GradientBuilder::FusedBatchNormGrad(
+    const Node* op, const std::vector<Output>& grads) {
+  const bool v3 = op->op() == "FusedBatchNormV3";
+  const AttrValue* training = op->FindAttr("is_training");
+  const bool is_training = training == nullptr || training->b();
+  std::vector<Input> inputs = {grads[0], In(op, 0), In(op, 1)};
+  if (is_training) {
+    inputs.emplace_back(OutputOf(op, 3));
+    inputs.emplace_back(OutputOf(op, 4));
+  } else {
+    inputs.emplace_back(In(op, 3));
+    inputs.emplace_back(In(op, 4));
+  }
+  if (v3) inputs.emplace_back(OutputOf(op, 5));
+  std::vector<Output> backprops = tf_.AddOp(
+      v3 ? "FusedBatchNormGradV3" : "FusedBatchNormGrad", inputs,
+      CopyAttrs(op, {"epsilon", "data_format", "is_training"}));
+  if (backprops.size() < 3) return {};
+  return {backprops[0], backprops[1], backprops[2], Output(), Output()};
 }
 
 }  // namespace

@@ -315,20 +315,195 @@ TEST(GradientsTest, ReductionsAndShapes) {
       {{{2, 3}}}, 1e-4, /*delta=*/1e-2);
 }
 
-// L2Loss has no CPU kernel to take differences of: its gradient must be x
-// itself (d/dx sum(x^2)/2), computed without running L2Loss.
-TEST(GradientsTest, L2LossGradientIsItsInput) {
-  Graph graph;
-  GraphBuilder tf(&graph);
-  Output x = tf.Placeholder(DataType::kDouble, PartialShape({2, 3}), "x");
-  std::vector<Output> grads = Gradients(tf, {tf.L2Loss(x)}, {x});
-  ASSERT_TRUE(tf.status().ok()) << tf.status();
-  TFCKPT_ASSERT_OK_AND_ASSIGN(auto session, Session::Create(&graph));
-  const Tensor values = Values({{2, 3}}, 1);
-  TFCKPT_ASSERT_OK_AND_ASSIGN(
-      auto result, session->Run({{x.name(), values}}, {grads[0].name()}, {}));
-  for (size_t k = 0; k < 6; ++k)
-    EXPECT_EQ(result[0].flat<double>()[k], values.flat<double>()[k]);
+TEST(GradientsTest, L2Loss) {
+  ExpectGradientsMatchFiniteDifferences(
+      [](GraphBuilder& tf, const std::vector<Output>& x) {
+        return tf.L2Loss(x[0]);
+      },
+      {{{2, 3}}});
+}
+
+TEST(GradientsTest, ElementwiseBinaryWithSelectionAndPowers) {
+  const std::vector<std::pair<
+      std::string, std::function<Output(GraphBuilder&, Output, Output)>>>
+      ops = {
+          {"Maximum",
+           [](GraphBuilder& tf, Output a, Output b) { return tf.Maximum(a, b); }},
+          {"Minimum",
+           [](GraphBuilder& tf, Output a, Output b) { return tf.Minimum(a, b); }},
+          {"SquaredDifference",
+           [](GraphBuilder& tf, Output a, Output b) {
+             return tf.SquaredDifference(a, b);
+           }},
+      };
+  for (const auto& [name, op] : ops) {
+    SCOPED_TRACE(name);
+    for (const std::vector<int64_t>& y_shape :
+         {std::vector<int64_t>{2, 3}, std::vector<int64_t>{3}}) {
+      ExpectGradientsMatchFiniteDifferences(
+          [&op = op](GraphBuilder& tf, const std::vector<Output>& x) {
+            return op(tf, x[0], x[1]);
+          },
+          {{{2, 3}}, {y_shape, -0.9, 0.9}});
+    }
+  }
+  // x^y over positive x, and where x <= 0 (0 there for dy, no NaN).
+  for (const std::vector<int64_t>& y_shape :
+       {std::vector<int64_t>{2, 3}, std::vector<int64_t>{}}) {
+    ExpectGradientsMatchFiniteDifferences(
+        [](GraphBuilder& tf, const std::vector<Output>& x) {
+          return tf.Pow(x[0], x[1]);
+        },
+        {{{2, 3}, 0.5, 2.0}, {y_shape, -1.5, 1.5}});
+  }
+  ExpectGradientsMatchFiniteDifferences(
+      [](GraphBuilder& tf, const std::vector<Output>& x) {
+        return tf.Pow(x[0], 2.0);
+      },
+      {{{2, 3}, -2.0, 2.0}});
+  ExpectGradientsMatchFiniteDifferences(
+      [](GraphBuilder& tf, const std::vector<Output>& x) {
+        return tf.Abs(x[0]);
+      },
+      {{{2, 3}, -2.0, 2.0}});
+}
+
+TEST(GradientsTest, LogSoftmaxTransposeAndExpandDims) {
+  ExpectGradientsMatchFiniteDifferences(
+      [](GraphBuilder& tf, const std::vector<Output>& x) {
+        return tf.LogSoftmax(x[0]);
+      },
+      {{{2, 4}, -2.0, 2.0}});
+  ExpectGradientsMatchFiniteDifferences(
+      [](GraphBuilder& tf, const std::vector<Output>& x) {
+        return tf.Transpose(x[0], {2, 0, 1});
+      },
+      {{{2, 3, 4}}});
+  ExpectGradientsMatchFiniteDifferences(
+      [](GraphBuilder& tf, const std::vector<Output>& x) {
+        return tf.ExpandDims(x[0], -1);
+      },
+      {{{2, 3}}});
+}
+
+// The op's first output; invalid (and the builder's error kept) when AddOp
+// failed.
+Output FirstOf(const std::vector<Output>& outputs) {
+  return outputs.empty() ? Output() : outputs[0];
+}
+
+// A 2x2 int32 Const (paddings, rank-2 indices).
+Output Int32Matrix(GraphBuilder& tf, std::vector<int32_t> values) {
+  auto tensor = Tensor::FromValues(TensorShape({2, 2}),
+                                   std::span<const int32_t>(values));
+  return tf.Constant(*tensor);
+}
+
+tensorflow::AttrValue IntAttr(int64_t value) {
+  tensorflow::AttrValue attr;
+  attr.set_i(value);
+  return attr;
+}
+
+// A repeated index sums its rows' gradients into one row of params.
+TEST(GradientsTest, GatherSumsTheGradientsOfRepeatedRows) {
+  for (const char* op : {"Gather", "GatherV2"}) {
+    SCOPED_TRACE(op);
+    ExpectGradientsMatchFiniteDifferences(
+        [&](GraphBuilder& tf, const std::vector<Output>& x) {
+          std::vector<Input> inputs = {x[0], tf.Constant(Input({2, 0, 2}))};
+          if (std::string(op) == "GatherV2") inputs.emplace_back(0);
+          return FirstOf(tf.AddOp(op, inputs, {}));
+        },
+        {{{4, 3}}});
+  }
+  // Indices of rank 2.
+  ExpectGradientsMatchFiniteDifferences(
+      [](GraphBuilder& tf, const std::vector<Output>& x) {
+        Output indices = Int32Matrix(tf, {1, 1, 3, 0});
+        return FirstOf(tf.AddOp("GatherV2", {x[0], indices, 0}, {}));
+      },
+      {{{4, 2}}});
+}
+
+TEST(GradientsTest, StridedSliceWritesTheGradientBackInPlace) {
+  struct Case {
+    Input begin, end, strides;
+    int64_t begin_mask = 0, end_mask = 0, shrink_axis_mask = 0;
+  };
+  const std::vector<Case> cases = {
+      {{1, 0}, {3, 0}, {1, 2}, 2, 2, 0},     // x[1:3, ::2]
+      {{-1, 1}, {0, 2}, {-1, 1}, 1, 0, 2},  // x[::-1, 1]
+      {{0}, {2}, {1}},                       // x[0:2]
+  };
+  for (const Case& c : cases) {
+    ExpectGradientsMatchFiniteDifferences(
+        [&](GraphBuilder& tf, const std::vector<Output>& x) {
+          return FirstOf(tf.AddOp("StridedSlice",
+                                  {x[0], tf.Constant(c.begin), tf.Constant(c.end),
+                                   tf.Constant(c.strides)},
+                          {{"begin_mask", IntAttr(c.begin_mask)},
+                           {"end_mask", IntAttr(c.end_mask)},
+                           {"shrink_axis_mask", IntAttr(c.shrink_axis_mask)}}));
+        },
+        {{{4, 5}}});
+  }
+}
+
+TEST(GradientsTest, PadGradientIsTheMiddle) {
+  ExpectGradientsMatchFiniteDifferences(
+      [](GraphBuilder& tf, const std::vector<Output>& x) {
+        Output paddings = Int32Matrix(tf, {1, 0, 2, 1});
+        return FirstOf(tf.AddOp("Pad", {x[0], paddings}, {}));
+      },
+      {{{2, 3}}});
+  ExpectGradientsMatchFiniteDifferences(
+      [](GraphBuilder& tf, const std::vector<Output>& x) {
+        Output paddings = Int32Matrix(tf, {0, 2, 1, 1});
+        Output value = tf.Constant(Tensor::Scalar(3.0));
+        return FirstOf(tf.AddOp("PadV2", {x[0], paddings, value}, {}));
+      },
+      {{{2, 3}}});
+}
+
+// An axis only known when run: ConcatOffset finds the offsets then.
+TEST(GradientsTest, ConcatWithAxisComputedWhenRun) {
+  ExpectGradientsMatchFiniteDifferences(
+      [](GraphBuilder& tf, const std::vector<Output>& x) {
+        Output axis = tf.Add(tf.Constant(Input(-2)), tf.Constant(Input(1)));
+        Output joined =
+            FirstOf(tf.AddOp("ConcatV2", {x[0], x[1], x[2], axis}, {{"N", IntAttr(3)}}));
+        return tf.Reshape(joined, {-1});
+      },
+      {{{2, 3}}, {{2, 1}}, {{2, 2}}});
+}
+
+// FusedBatchNorm is float-only: differences of a float computation, so a
+// wide step and tolerance. Inference normalizes by the given statistics,
+// training by the batch's (which depend on x too).
+TEST(GradientsTest, FusedBatchNorm) {
+  for (const char* op : {"FusedBatchNorm", "FusedBatchNormV3"}) {
+    for (const bool is_training : {false, true}) {
+      SCOPED_TRACE(std::string(op) + (is_training ? " training" : " inference"));
+      ExpectGradientsMatchFiniteDifferences(
+          [&](GraphBuilder& tf, const std::vector<Output>& x) {
+            auto as_float = [&](const Output& t) {
+              return tf.Cast(t, DataType::kFloat);
+            };
+            Output mean = tf.Constant(Input({1, 0}));
+            Output variance = tf.Constant(Input({2, 1}));
+            tensorflow::AttrValue training;
+            training.set_b(is_training);
+            Output y = FirstOf(tf.AddOp(op,
+                                        {as_float(x[0]), as_float(x[1]), as_float(x[2]),
+                                         tf.Cast(mean, DataType::kFloat),
+                                         tf.Cast(variance, DataType::kFloat)},
+                                        {{"is_training", training}}));
+            return tf.Cast(y, DataType::kDouble);
+          },
+          {{{2, 2, 3, 2}}, {{2}, 0.5, 1.5}, {{2}}}, 2e-3, /*delta=*/1e-2);
+    }
+  }
 }
 
 TEST(GradientsTest, StopGradientBlocksAndPathsMeetInAddN) {
@@ -359,9 +534,10 @@ TEST(GradientsTest, UnconnectedAndUndifferentiable) {
   ASSERT_TRUE(tf.status().ok()) << tf.status();
   EXPECT_TRUE(grads[0].valid());
   EXPECT_FALSE(grads[1].valid());
-  Gradients(tf, {tf.ReduceSum(tf.Abs(x, "magnitude"))}, {x});
+  Gradients(tf, {tf.ReduceSum(FirstOf(tf.AddOp("Softplus", {x}, {}, "soft")))},
+            {x});
   EXPECT_THAT(tf.status(), StatusIs(StatusCode::kUnimplemented,
-                                    HasSubstr("'magnitude' (op type: Abs)")));
+                                    HasSubstr("'soft' (op type: Softplus)")));
 }
 
 std::vector<std::string> VariableNames(const Graph& graph,

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string_view>
 
@@ -112,6 +113,7 @@ class Context {
     return out;
   }
 
+  const std::string& node_op() const { return node_.op(); }
   const AttrValue* attr(std::string_view name) const {
     auto it = node_.attr().find(std::string(name));
     return it == node_.attr().end() ? nullptr : &it->second;
@@ -633,6 +635,159 @@ Status Tile(Context& c) {
   return OkStatus();
 }
 
+// The constant integer values of an input, or nullopt.
+std::optional<std::vector<int64_t>> ConstantInts(Context& c, int input) {
+  const Tensor* value = c.InputTensor(input);
+  if (value == nullptr) return std::nullopt;
+  return Context::IntValues(*value);
+}
+
+// Gather (axis 0) and GatherV2 without batch dims: params' dims with the
+// axis replaced by the indices' dims.
+Status Gather(Context& c) {
+  const PartialShape& params = c.input(0);
+  const PartialShape& indices = c.input(1);
+  int64_t axis = 0;
+  const bool has_axis = c.num_inputs() > 2;
+  const AttrValue* batch_dims = c.attr("batch_dims");
+  if ((has_axis && !ConstantAxis(c, 2, &axis)) || !params.rank_known() ||
+      !indices.rank_known() || (batch_dims != nullptr && batch_dims->i() != 0) ||
+      axis < -params.rank() || axis >= params.rank()) {
+    c.outputs().push_back(PartialShape::Unknown());
+    return OkStatus();
+  }
+  if (axis < 0) axis += params.rank();
+  std::vector<int64_t> dims(params.dims().begin(), params.dims().begin() + axis);
+  dims.insert(dims.end(), indices.dims().begin(), indices.dims().end());
+  dims.insert(dims.end(), params.dims().begin() + axis + 1, params.dims().end());
+  c.outputs().push_back(PartialShape(std::move(dims)));
+  return OkStatus();
+}
+
+// Pad/PadV2: each dim grows by its constant paddings.
+Status Pad(Context& c) {
+  const PartialShape& input = c.input(0);
+  const std::optional<std::vector<int64_t>> pads = ConstantInts(c, 1);
+  if (!input.rank_known() || !pads.has_value() ||
+      pads->size() != 2 * static_cast<size_t>(input.rank())) {
+    c.outputs().push_back(PartialShape::Unknown());
+    return OkStatus();
+  }
+  std::vector<int64_t> dims = input.dims();
+  for (size_t d = 0; d < dims.size(); ++d) {
+    if (dims[d] >= 0) dims[d] += (*pads)[2 * d] + (*pads)[2 * d + 1];
+  }
+  c.outputs().push_back(PartialShape(std::move(dims)));
+  return OkStatus();
+}
+
+// Slice with constant begin and size (-1: to the end of the dim).
+Status Slice(Context& c) {
+  const PartialShape& input = c.input(0);
+  const std::optional<std::vector<int64_t>> begin = ConstantInts(c, 1);
+  const std::optional<std::vector<int64_t>> size = ConstantInts(c, 2);
+  if (!input.rank_known() || !begin.has_value() || !size.has_value() ||
+      size->size() != static_cast<size_t>(input.rank()) ||
+      begin->size() != size->size()) {
+    c.outputs().push_back(size.has_value()
+                              ? PartialShape(std::vector<int64_t>(size->size(), kUnknown))
+                              : PartialShape::Unknown());
+    return OkStatus();
+  }
+  std::vector<int64_t> dims = *size;
+  for (size_t d = 0; d < dims.size(); ++d) {
+    if (dims[d] == -1) {
+      const int64_t dim = input.dim(static_cast<int>(d));
+      dims[d] = dim < 0 ? kUnknown : dim - (*begin)[d];
+    }
+  }
+  c.outputs().push_back(PartialShape(std::move(dims)));
+  return OkStatus();
+}
+
+// StridedSlice with constant bounds and no ellipsis or new axis (the forms
+// Python's basic slicing makes most); anything else: unknown.
+Status StridedSlice(Context& c) {
+  const PartialShape& input = c.input(0);
+  const std::optional<std::vector<int64_t>> begin = ConstantInts(c, 1);
+  const std::optional<std::vector<int64_t>> end = ConstantInts(c, 2);
+  const std::optional<std::vector<int64_t>> strides = ConstantInts(c, 3);
+  auto mask = [&c](const char* name) {
+    const AttrValue* v = c.attr(name);
+    return v == nullptr ? int64_t{0} : v->i();
+  };
+  if (!input.rank_known() || !begin || !end || !strides ||
+      mask("ellipsis_mask") != 0 || mask("new_axis_mask") != 0 ||
+      begin->size() > static_cast<size_t>(input.rank()) ||
+      end->size() != begin->size() || strides->size() != begin->size()) {
+    c.outputs().push_back(PartialShape::Unknown());
+    return OkStatus();
+  }
+  std::vector<int64_t> dims;
+  for (int d = 0; d < input.rank(); ++d) {
+    const auto ud = static_cast<size_t>(d);
+    const int64_t dim = input.dim(d);
+    if (ud >= begin->size()) {
+      dims.push_back(dim);
+      continue;
+    }
+    if ((mask("shrink_axis_mask") >> d) & 1) continue;
+    const int64_t stride = (*strides)[ud];
+    if (dim < 0 || stride == 0) {
+      dims.push_back(kUnknown);
+      continue;
+    }
+    const int64_t lo = stride > 0 ? 0 : -1;
+    const int64_t hi = stride > 0 ? dim : dim - 1;
+    auto bound = [&](int64_t v, bool masked, bool is_end) {
+      if (masked) return (stride > 0) == is_end ? hi : lo;
+      return std::clamp(v < 0 ? dim + v : v, lo, hi);
+    };
+    const int64_t first = bound((*begin)[ud], (mask("begin_mask") >> d) & 1, false);
+    const int64_t last = bound((*end)[ud], (mask("end_mask") >> d) & 1, true);
+    const int64_t length = last - first;
+    dims.push_back((length == 0 || (length < 0) != (stride < 0))
+                       ? 0
+                       : length / stride + (length % stride != 0 ? 1 : 0));
+  }
+  c.outputs().push_back(PartialShape(std::move(dims)));
+  return OkStatus();
+}
+
+// FusedBatchNorm(V3), NHWC: y like x; the statistics one value per channel.
+Status FusedBatchNorm(Context& c) {
+  const PartialShape& x = c.input(0);
+  c.outputs().push_back(x);
+  const int64_t channels = x.rank_known() && x.rank() == 4 ? x.dim(3) : kUnknown;
+  for (int i = 0; i < 4; ++i) c.outputs().push_back(PartialShape({channels}));
+  return OkStatus();
+}
+
+// Select/SelectV2 where the branches and the condition agree: their shape.
+Status Select(Context& c) {
+  const PartialShape& branch = c.input(1);
+  const bool agree = branch == c.input(2) &&
+                     (c.input(0) == branch || c.node_op() == "Select");
+  c.outputs().push_back(agree ? branch : PartialShape::Unknown());
+  return OkStatus();
+}
+
+// UnsortedSegmentSum: [num_segments] + data's dims past segment_ids' rank.
+Status UnsortedSegmentSum(Context& c) {
+  const PartialShape& data = c.input(0);
+  const PartialShape& ids = c.input(1);
+  int64_t segments = 0;
+  if (!ConstantAxis(c, 2, &segments)) segments = kUnknown;
+  if (!data.rank_known() || !ids.rank_known() || ids.rank() > data.rank()) {
+    c.outputs().push_back(PartialShape::Unknown());
+    return OkStatus();
+  }
+  std::vector<int64_t> dims = {segments};
+  dims.insert(dims.end(), data.dims().begin() + ids.rank(), data.dims().end());
+  c.outputs().push_back(PartialShape(std::move(dims)));
+  return OkStatus();
+}
+
 using ShapeFn = std::function<Status(Context&)>;
 
 const std::map<std::string, ShapeFn, std::less<>>& ShapeFunctions() {
@@ -694,6 +849,17 @@ const std::map<std::string, ShapeFn, std::less<>>& ShapeFunctions() {
       return OkStatus();
     };
     (*m)["Tile"] = Tile;
+    for (const char* op : {"Gather", "GatherV2"}) (*m)[op] = Gather;
+    for (const char* op : {"Pad", "PadV2"}) (*m)[op] = Pad;
+    for (const char* op : {"FusedBatchNorm", "FusedBatchNormV3"}) (*m)[op] = FusedBatchNorm;
+    for (const char* op : {"Select", "SelectV2"}) (*m)[op] = Select;
+    (*m)["Slice"] = Slice;
+    (*m)["StridedSlice"] = StridedSlice;
+    (*m)["UnsortedSegmentSum"] = UnsortedSegmentSum;
+    (*m)["StridedSliceGrad"] = [](Context& c) {
+      c.outputs().push_back(c.InputAsShape(0));
+      return OkStatus();
+    };
     return m;
   }();
   return *functions;

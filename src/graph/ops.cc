@@ -1023,6 +1023,36 @@ Status RegisterOps(OpRegistry* registry) {
           .Input("x: T")
           .Output("y: T")
           .Attr("T: {int32, int64} = int32"),
+      OpDefBuilder("ConcatOffset")
+          .Input("concat_dim: int32")
+          .Input("shape: N * shape_type")
+          .Output("offset: N * shape_type")
+          .Attr("N: int >= 2")
+          .Attr("shape_type: {int32, int64} = int32"),
+      OpDefBuilder("UnsortedSegmentSum")
+          .Input("data: T")
+          .Input("segment_ids: Tindices")
+          .Input("num_segments: Tnumsegments")
+          .Output("output: T")
+          .Attr("T: {float, double, int32, uint8, int16, int8, complex64,"
+               "int64, qint8, quint8, qint32, bfloat16, qint16, quint16,"
+               "uint16, complex128, half, uint32, uint64}")
+          .Attr("Tindices: {int16, int32, int64}")
+          .Attr("Tnumsegments: {int32, int64} = int32"),
+      OpDefBuilder("StridedSliceGrad")
+          .Input("shape: Index")
+          .Input("begin: Index")
+          .Input("end: Index")
+          .Input("strides: Index")
+          .Input("dy: T")
+          .Output("output: T")
+          .Attr("T: type")
+          .Attr("Index: {int32, int64}")
+          .Attr("begin_mask: int = 0")
+          .Attr("end_mask: int = 0")
+          .Attr("ellipsis_mask: int = 0")
+          .Attr("new_axis_mask: int = 0")
+          .Attr("shrink_axis_mask: int = 0"),
       OpDefBuilder("Conv2DBackpropInput")
           .Input("input_sizes: int32")
           .Input("filter: T")

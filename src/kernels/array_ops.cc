@@ -420,6 +420,32 @@ StatusOr<Tensor> AllocateLike(const OpKernelContext* ctx, DataType dtype,
   return Tensor::Allocate(dtype, shape);
 }
 
+// Calls visit(x_offset, i) for each position p (over x's rank, p[d] <
+// size[d]) in row-major order: i counts the positions, x_offset is the flat
+// index of x's element at begin[d] + p[d] * stride[d].
+template <typename Visit>
+void ForEachStridedElement(const TensorShape& x_shape,
+                           const std::vector<int64_t>& begin,
+                           const std::vector<int64_t>& stride,
+                           const std::vector<int64_t>& size, int64_t count,
+                           Visit visit) {
+  const int rank = x_shape.rank();
+  const std::vector<int64_t> in_strides = Strides(x_shape);
+  std::vector<int64_t> pos(static_cast<size_t>(rank), 0);
+  for (int64_t i = 0; i < count; ++i) {
+    int64_t offset = 0;
+    for (size_t d = 0; d < pos.size(); ++d) {
+      offset += (begin[d] + pos[d] * stride[d]) * in_strides[d];
+    }
+    visit(offset, i);
+    for (int d = rank - 1; d >= 0; --d) {
+      const auto ud = static_cast<size_t>(d);
+      if (++pos[ud] < size[ud]) break;
+      pos[ud] = 0;
+    }
+  }
+}
+
 // The tensor whose element at position p (over x's rank, p[d] < size[d])
 // is x's element at begin[d] + p[d] * stride[d]: what Slice, StridedSlice
 // and Unpack compute before reshaping.
@@ -428,22 +454,9 @@ StatusOr<Tensor> StridedCopy(const OpKernelContext* ctx, const Tensor& x,
                              const std::vector<int64_t>& stride,
                              const std::vector<int64_t>& size) {
   TFCKPT_ASSIGN_OR_RETURN(Tensor out, AllocateLike(ctx, x.dtype(), size));
-  const int rank = x.shape().rank();
-  const std::vector<int64_t> in_strides = Strides(x.shape());
   ElementCopier copier(x, &out);
-  std::vector<int64_t> pos(static_cast<size_t>(rank), 0);
-  for (int64_t i = 0; i < out.num_elements(); ++i) {
-    int64_t offset = 0;
-    for (size_t d = 0; d < pos.size(); ++d) {
-      offset += (begin[d] + pos[d] * stride[d]) * in_strides[d];
-    }
-    copier.Copy(offset, i, 1);
-    for (int d = rank - 1; d >= 0; --d) {
-      const auto ud = static_cast<size_t>(d);
-      if (++pos[ud] < size[ud]) break;
-      pos[ud] = 0;
-    }
-  }
+  ForEachStridedElement(x.shape(), begin, stride, size, out.num_elements(),
+                        [&](int64_t from, int64_t to) { copier.Copy(from, to, 1); });
   return out;
 }
 
@@ -494,17 +507,24 @@ struct StridedSliceMasks {
   int64_t begin = 0, end = 0, ellipsis = 0, new_axis = 0, shrink = 0;
 };
 
+// A strided slice resolved against an input shape: per input dim the first
+// index, the stride and the number of elements taken, and the output dims.
+struct ResolvedStridedSlice {
+  std::vector<int64_t> begin, strides, size;
+  std::vector<int64_t> final_dims;
+};
+
 // TF's ValidateStridedSliceOp: expands the sparse spec (with ellipsis and
 // new axes) to one (begin, stride, size) per input dim, and the output
 // shape.
-StatusOr<Tensor> StridedSlice(const OpKernelContext* ctx, const Tensor& x,
-                              const std::vector<int64_t>& sparse_begin,
-                              const std::vector<int64_t>& sparse_end,
-                              const std::vector<int64_t>& sparse_strides,
-                              StridedSliceMasks m) {
+StatusOr<ResolvedStridedSlice> ResolveStridedSlice(
+    const OpKernelContext* ctx, const TensorShape& input_shape,
+    const std::vector<int64_t>& sparse_begin,
+    const std::vector<int64_t>& sparse_end,
+    const std::vector<int64_t>& sparse_strides, StridedSliceMasks m) {
   constexpr int64_t kNewAxis = -1;
   constexpr int64_t kShrinkAxis = -2;
-  const int rank = x.shape().rank();
+  const int rank = input_shape.rank();
   if (m.ellipsis & (m.ellipsis - 1)) {
     return InvalidArg(ctx, "Multiple ellipses in slice spec not allowed");
   }
@@ -555,7 +575,7 @@ StatusOr<Tensor> StridedSlice(const OpKernelContext* ctx, const Tensor& x,
   }
   std::vector<int64_t> size(n, 1);
   for (size_t d = 0; d < n; ++d) {
-    const int64_t dim = x.shape().dim(static_cast<int>(d));
+    const int64_t dim = input_shape.dim(static_cast<int>(d));
     const int64_t stride = strides[d];
     if (stride == 0) {
       return InvalidArg(ctx, "strides[" + std::to_string(d) +
@@ -588,8 +608,6 @@ StatusOr<Tensor> StridedSlice(const OpKernelContext* ctx, const Tensor& x,
                   ? 0
                   : length / stride + (length % stride != 0 ? 1 : 0);
   }
-  TFCKPT_ASSIGN_OR_RETURN(Tensor sliced,
-                          StridedCopy(ctx, x, begin, strides, size));
   std::vector<int64_t> final_dims;
   for (int64_t g : gather) {
     if (g == kNewAxis) {
@@ -598,37 +616,82 @@ StatusOr<Tensor> StridedSlice(const OpKernelContext* ctx, const Tensor& x,
       final_dims.push_back(size[static_cast<size_t>(g)]);
     }
   }
-  TFCKPT_ASSIGN_OR_RETURN(TensorShape shape, TensorShape::Create(final_dims));
-  return Reshaped(ctx, sliced, shape);
+  return ResolvedStridedSlice{std::move(begin), std::move(strides),
+                              std::move(size), std::move(final_dims)};
 }
 
-StatusOr<Fn> MakeStridedSlice(const Node& node) {
+StridedSliceMasks MasksOf(const Node& node) {
   StridedSliceMasks masks;
   masks.begin = GetIntAttrOr(node, "begin_mask", 0);
   masks.end = GetIntAttrOr(node, "end_mask", 0);
   masks.ellipsis = GetIntAttrOr(node, "ellipsis_mask", 0);
   masks.new_axis = GetIntAttrOr(node, "new_axis_mask", 0);
   masks.shrink = GetIntAttrOr(node, "shrink_axis_mask", 0);
-  return Fn([masks](OpKernelContext* ctx) -> Status {
-    TFCKPT_ASSIGN_OR_RETURN(std::vector<int64_t> begin,
-                            IntValues(ctx, ctx->input(1), "begin"));
-    TFCKPT_ASSIGN_OR_RETURN(std::vector<int64_t> end,
-                            IntValues(ctx, ctx->input(2), "end"));
-    TFCKPT_ASSIGN_OR_RETURN(std::vector<int64_t> strides,
-                            IntValues(ctx, ctx->input(3), "strides"));
-    if (ctx->input(1).shape().rank() != 1 || end.size() != begin.size() ||
-        strides.size() != begin.size() || begin.size() > 32) {
-      return InvalidArg(ctx, "Expected begin, end, and strides to be 1D "
-                             "equal size tensors, but got shapes " +
-                                 ctx->input(1).shape().DebugString() + ", " +
-                                 ctx->input(2).shape().DebugString() +
-                                 ", and " +
-                                 ctx->input(3).shape().DebugString() +
-                                 " instead.");
-    }
+  return masks;
+}
+
+// The slice that inputs 1-3 (begin, end, strides) of a StridedSlice or
+// StridedSliceGrad node describe, resolved against `input_shape`.
+StatusOr<ResolvedStridedSlice> ResolveStridedSliceInputs(
+    const OpKernelContext* ctx, const TensorShape& input_shape,
+    const StridedSliceMasks& masks) {
+  TFCKPT_ASSIGN_OR_RETURN(std::vector<int64_t> begin,
+                          IntValues(ctx, ctx->input(1), "begin"));
+  TFCKPT_ASSIGN_OR_RETURN(std::vector<int64_t> end,
+                          IntValues(ctx, ctx->input(2), "end"));
+  TFCKPT_ASSIGN_OR_RETURN(std::vector<int64_t> strides,
+                          IntValues(ctx, ctx->input(3), "strides"));
+  if (ctx->input(1).shape().rank() != 1 || end.size() != begin.size() ||
+      strides.size() != begin.size() || begin.size() > 32) {
+    return InvalidArg(ctx, "Expected begin, end, and strides to be 1D "
+                           "equal size tensors, but got shapes " +
+                               ctx->input(1).shape().DebugString() + ", " +
+                               ctx->input(2).shape().DebugString() + ", and " +
+                               ctx->input(3).shape().DebugString() +
+                               " instead.");
+  }
+  return ResolveStridedSlice(ctx, input_shape, begin, end, strides, masks);
+}
+
+StatusOr<Fn> MakeStridedSlice(const Node& node) {
+  return Fn([masks = MasksOf(node)](OpKernelContext* ctx) -> Status {
+    const Tensor& x = ctx->input(0);
+    TFCKPT_ASSIGN_OR_RETURN(ResolvedStridedSlice slice,
+                            ResolveStridedSliceInputs(ctx, x.shape(), masks));
     TFCKPT_ASSIGN_OR_RETURN(
-        Tensor out,
-        StridedSlice(ctx, ctx->input(0), begin, end, strides, masks));
+        Tensor sliced, StridedCopy(ctx, x, slice.begin, slice.strides, slice.size));
+    TFCKPT_ASSIGN_OR_RETURN(TensorShape shape,
+                            TensorShape::Create(slice.final_dims));
+    TFCKPT_ASSIGN_OR_RETURN(Tensor out, Reshaped(ctx, sliced, shape));
+    ctx->set_output(0, out);
+    return OkStatus();
+  });
+}
+
+// The gradient of StridedSlice: zeros shaped like the sliced input (input
+// 0, a shape vector) with dy written back where the slice took elements.
+StatusOr<Fn> MakeStridedSliceGrad(const Node& node) {
+  return Fn([masks = MasksOf(node)](OpKernelContext* ctx) -> Status {
+    TFCKPT_ASSIGN_OR_RETURN(std::vector<int64_t> dims,
+                            IntValues(ctx, ctx->input(0), "shape"));
+    TFCKPT_ASSIGN_OR_RETURN(TensorShape input_shape, ComputedShape(ctx, dims));
+    TFCKPT_ASSIGN_OR_RETURN(ResolvedStridedSlice slice,
+                            ResolveStridedSliceInputs(ctx, input_shape, masks));
+    const Tensor& dy = ctx->input(4);
+    TFCKPT_ASSIGN_OR_RETURN(TensorShape sliced_shape,
+                            TensorShape::Create(slice.final_dims));
+    if (!(dy.shape() == sliced_shape)) {
+      return InvalidArg(ctx, "shape of dy was " + dy.shape().DebugString() +
+                                 " instead of " + sliced_shape.DebugString());
+    }
+    if (dy.dtype() == DataType::kString) {
+      return InvalidArg(ctx, "StridedSliceGrad of strings is not supported");
+    }
+    TFCKPT_ASSIGN_OR_RETURN(Tensor out, Tensor::Zeros(dy.dtype(), input_shape));
+    ElementCopier copier(dy, &out);
+    ForEachStridedElement(input_shape, slice.begin, slice.strides, slice.size,
+                          dy.num_elements(),
+                          [&](int64_t to, int64_t from) { copier.Copy(from, to, 1); });
     ctx->set_output(0, out);
     return OkStatus();
   });
@@ -858,6 +921,8 @@ Status RegisterArrayKernels(KernelRegistry* r) {
   TFCKPT_RETURN_IF_ERROR(r->RegisterFn("Tile", MakeTile));
   TFCKPT_RETURN_IF_ERROR(r->RegisterFn("Slice", MakeSlice));
   TFCKPT_RETURN_IF_ERROR(r->RegisterFn("StridedSlice", MakeStridedSlice));
+  TFCKPT_RETURN_IF_ERROR(
+      r->RegisterFn("StridedSliceGrad", MakeStridedSliceGrad));
   TFCKPT_RETURN_IF_ERROR(r->RegisterFn("Unpack", MakeUnpack));
   TFCKPT_RETURN_IF_ERROR(
       r->RegisterFn("Pad", [](const Node& n) { return MakePad(n, false); }));

@@ -1,8 +1,9 @@
 // Kernels that TF's gradient functions add to a graph: the elementwise
 // activation gradients (ReluGrad, SigmoidGrad, ...), DivNoNan, and the shape
 // helpers (BroadcastGradientArgs, ShapeN, DynamicStitch, InvertPermutation,
-// PreventGradient).
+// ConcatOffset, PreventGradient) and UnsortedSegmentSum (Gather's gradient).
 #include <cmath>
+#include <complex>
 #include <cstring>
 #include <limits>
 
@@ -336,6 +337,121 @@ StatusOr<Fn> MakeInvertPermutation(const Node&) {
   });
 }
 
+// The offset of each input of a concatenation along concat_dim: zeros but
+// at the axis, where each offset sums the sizes of the inputs before it.
+StatusOr<Fn> MakeConcatOffset(const Node&) {
+  return Fn([](OpKernelContext* ctx) -> Status {
+    const int n = ctx->num_inputs() - 1;
+    TFCKPT_ASSIGN_OR_RETURN(int64_t axis_value,
+                            IntScalar(ctx, ctx->input(0), "concat_dim"));
+    if (n < 2) return InvalidArg(ctx, "ConcatOffset needs at least 2 shapes");
+    std::vector<std::vector<int64_t>> shapes;
+    for (int i = 0; i < n; ++i) {
+      const Tensor& shape = ctx->input(i + 1);
+      if (shape.shape().rank() != 1) {
+        return InvalidArg(ctx, "input " + std::to_string(i) +
+                                   " should be a vector, but got shape " +
+                                   shape.shape().DebugString());
+      }
+      TFCKPT_ASSIGN_OR_RETURN(std::vector<int64_t> dims,
+                              IntValues(ctx, shape, "shape"));
+      if (!shapes.empty() && dims.size() != shapes[0].size()) {
+        return InvalidArg(ctx, "input " + std::to_string(i) +
+                                   " should contain " +
+                                   std::to_string(shapes[0].size()) +
+                                   " elements, but got " +
+                                   std::to_string(dims.size()));
+      }
+      shapes.push_back(std::move(dims));
+    }
+    const auto rank = static_cast<int64_t>(shapes[0].size());
+    const int64_t axis = axis_value < 0 ? axis_value + rank : axis_value;
+    if (axis < 0 || axis >= rank) {
+      return InvalidArg(ctx, "Concat dim is out of range: " +
+                                 std::to_string(axis_value) + " vs. " +
+                                 std::to_string(rank));
+    }
+    int64_t offset = 0;
+    for (int i = 0; i < n; ++i) {
+      const auto& dims = shapes[static_cast<size_t>(i)];
+      for (int64_t d = 0; d < rank; ++d) {
+        const auto ud = static_cast<size_t>(d);
+        if (d != axis && dims[ud] != shapes[0][ud]) {
+          return InvalidArg(ctx, "All dimensions except " +
+                                     std::to_string(axis) +
+                                     " must match. Input " + std::to_string(i) +
+                                     " has shape " + DimsText(ctx->input(i + 1)) +
+                                     " and doesn't match input 0 with shape " +
+                                     DimsText(ctx->input(1)) + ".");
+        }
+      }
+      std::vector<int64_t> offsets(dims.size(), 0);
+      offsets[static_cast<size_t>(axis)] = offset;
+      offset += dims[static_cast<size_t>(axis)];
+      TFCKPT_RETURN_IF_ERROR(
+          SetIntVector(ctx, i, ctx->input(i + 1).dtype(), offsets));
+    }
+    return OkStatus();
+  });
+}
+
+// output[segment_ids[i], ...] = sum of data[i, ...]: segment_ids covers the
+// leading dims of data; negative ids are dropped, as TF's CPU kernel does.
+StatusOr<Fn> MakeUnsortedSegmentSum(const Node&) {
+  return Fn([](OpKernelContext* ctx) -> Status {
+    const Tensor& data = ctx->input(0);
+    const Tensor& ids = ctx->input(1);
+    TFCKPT_ASSIGN_OR_RETURN(int64_t num_segments,
+                            IntScalar(ctx, ctx->input(2), "num_segments"));
+    if (num_segments < 0) {
+      return InvalidArg(ctx, "Input num_segments == " +
+                                 std::to_string(num_segments) +
+                                 " must not be negative.");
+    }
+    const int id_rank = ids.shape().rank();
+    bool prefix = id_rank <= data.shape().rank();
+    for (int d = 0; prefix && d < id_rank; ++d)
+      prefix = ids.shape().dim(d) == data.shape().dim(d);
+    if (!prefix) {
+      return InvalidArg(ctx, "data.shape = " + data.shape().DebugString() +
+                                 " does not start with segment_ids.shape = " +
+                                 ids.shape().DebugString());
+    }
+    std::vector<int64_t> dims = {num_segments};
+    for (int d = id_rank; d < data.shape().rank(); ++d)
+      dims.push_back(data.shape().dim(d));
+    TFCKPT_ASSIGN_OR_RETURN(TensorShape shape, ComputedShape(ctx, dims));
+    TFCKPT_ASSIGN_OR_RETURN(std::vector<int64_t> segment_of,
+                            IntValues(ctx, ids, "segment_ids"));
+    return DispatchTypes<float, double, int32_t, int64_t, Half, BFloat16,
+                         std::complex<float>, std::complex<double>>(
+        ctx, data.dtype(), [&](auto tag) -> Status {
+          using T = decltype(tag);
+          using A = ArithmeticType<T>;
+          TFCKPT_ASSIGN_OR_RETURN(Tensor out,
+                                  Tensor::Zeros(data.dtype(), shape));
+          auto o = out.mutable_flat<T>();
+          auto in = data.flat<T>();
+          const size_t row = segment_of.empty() ? 0 : in.size() / segment_of.size();
+          for (size_t i = 0; i < segment_of.size(); ++i) {
+            const int64_t segment = segment_of[i];
+            if (segment < 0) continue;
+            if (segment >= num_segments) {
+              return InvalidArg(ctx, "segment_ids[" + std::to_string(i) +
+                                         "] = " + std::to_string(segment) +
+                                         " is out of range [0, " +
+                                         std::to_string(num_segments) + ")");
+            }
+            T* target = o.data() + static_cast<size_t>(segment) * row;
+            for (size_t k = 0; k < row; ++k)
+              target[k] = T(A(target[k]) + A(in[i * row + k]));
+          }
+          ctx->set_output(0, out);
+          return OkStatus();
+        });
+  });
+}
+
 StatusOr<Fn> MakePreventGradient(const Node&) {
   return Fn([](OpKernelContext* ctx) {
     ctx->set_output(0, ctx->input(0));
@@ -355,6 +471,9 @@ Status RegisterGradientKernels(KernelRegistry* r) {
   TFCKPT_RETURN_IF_ERROR(
       r->RegisterFn("InvertPermutation", MakeInvertPermutation));
   TFCKPT_RETURN_IF_ERROR(r->RegisterFn("PreventGradient", MakePreventGradient));
+  TFCKPT_RETURN_IF_ERROR(r->RegisterFn("ConcatOffset", MakeConcatOffset));
+  TFCKPT_RETURN_IF_ERROR(
+      r->RegisterFn("UnsortedSegmentSum", MakeUnsortedSegmentSum));
   return OkStatus();
 }
 

@@ -3,9 +3,11 @@
 #ifndef TFCKPT_SRC_KERNELS_KERNEL_UTIL_H_
 #define TFCKPT_SRC_KERNELS_KERNEL_UTIL_H_
 
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "src/runtime/op_kernel.h"
@@ -64,6 +66,80 @@ std::vector<int64_t> Strides(const TensorShape& shape);
 // Normalizes an axis in [-rank, rank) to [0, rank).
 StatusOr<int> NormalizeAxis(const OpKernelContext* ctx, int64_t axis,
                             int rank);
+
+// Arithmetic on half or bfloat16 the way Eigen does it on CPU: every
+// operation runs in float and its result is rounded back to the 16-bit type,
+// so a kernel written once for T gives TF's 16-bit results too.
+template <typename Storage>
+class Rounded16 {
+ public:
+  Rounded16() = default;
+  Rounded16(Storage value) : value_(value) {}  // NOLINT: implicit
+  template <typename N>
+    requires std::is_arithmetic_v<N>
+  explicit Rounded16(N value) : value_(Narrow(static_cast<float>(value))) {}
+  operator Storage() const { return value_; }  // NOLINT: implicit
+
+  float ToFloat() const {
+    if constexpr (std::is_same_v<Storage, Half>) {
+      return HalfToFloat(value_);
+    } else {
+      return BFloat16ToFloat(value_);
+    }
+  }
+  friend Rounded16 operator+(Rounded16 a, Rounded16 b) {
+    return Rounded16(a.ToFloat() + b.ToFloat());
+  }
+  friend Rounded16 operator-(Rounded16 a, Rounded16 b) {
+    return Rounded16(a.ToFloat() - b.ToFloat());
+  }
+  friend Rounded16 operator*(Rounded16 a, Rounded16 b) {
+    return Rounded16(a.ToFloat() * b.ToFloat());
+  }
+  friend Rounded16 operator/(Rounded16 a, Rounded16 b) {
+    return Rounded16(a.ToFloat() / b.ToFloat());
+  }
+  friend Rounded16 operator-(Rounded16 a) { return Rounded16(-a.ToFloat()); }
+  Rounded16& operator+=(Rounded16 b) { return *this = *this + b; }
+  Rounded16& operator-=(Rounded16 b) { return *this = *this - b; }
+  friend Rounded16 sqrt(Rounded16 a) { return Rounded16(std::sqrt(a.ToFloat())); }
+
+ private:
+  static Storage Narrow(float f) {
+    if constexpr (std::is_same_v<Storage, Half>) {
+      return FloatToHalf(f);
+    } else {
+      return FloatToBFloat16(f);
+    }
+  }
+  Storage value_{};
+};
+
+// The type a kernel computes T's elements in: T itself, or Rounded16.
+template <typename T>
+struct ArithmeticOf {
+  using type = T;
+};
+template <>
+struct ArithmeticOf<Half> {
+  using type = Rounded16<Half>;
+};
+template <>
+struct ArithmeticOf<BFloat16> {
+  using type = Rounded16<BFloat16>;
+};
+template <typename T>
+using ArithmeticType = typename ArithmeticOf<T>::type;
+
+// A real element's value as a double (arithmetic types, half, bfloat16).
+template <typename T>
+double AsDouble(T value) {
+  if constexpr (std::is_arithmetic_v<T>) {
+    return static_cast<double>(value);
+  } else {
+    return Rounded16<T>(value).ToFloat();
+  }
+}
 
 // Writes `dtype` values held as doubles or int64s: generic conversion.
 template <typename T>

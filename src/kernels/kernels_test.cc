@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <span>
 
 #include "src/kernels/reference.h"
 #include "src/runtime/op_kernel.h"
@@ -215,6 +216,109 @@ TEST_F(KernelTest, GatherMovesStringsAndRejectsBadIndices) {
   EXPECT_THAT(Fetch("gbad:0").status(),
               StatusIs(StatusCode::kInvalidArgument,
                        ::testing::HasSubstr("indices[1,1] = 3 is not in [0, 3)")));
+}
+
+tensorflow::AttrValue TypeValue(tensorflow::DataType type) {
+  tensorflow::AttrValue attr;
+  attr.set_type(type);
+  return attr;
+}
+tensorflow::AttrValue IntValue(int64_t value) {
+  tensorflow::AttrValue attr;
+  attr.set_i(value);
+  return attr;
+}
+
+TEST_F(KernelTest, L2LossIsHalfTheSumOfSquaresInEveryFloatType) {
+  const std::vector<float> values = {1, 2, 3, -4};
+  std::vector<Half> halves;
+  std::vector<BFloat16> bfloats;
+  for (float v : values) {
+    halves.push_back(FloatToHalf(v));
+    bfloats.push_back(FloatToBFloat16(v));
+  }
+  Const("f", *Tensor::FromValues(TensorShape{2, 2}, std::span<const float>(values)));
+  Const("h", *Tensor::FromValues(TensorShape{4}, std::span<const Half>(halves)));
+  Const("b", *Tensor::FromValues(TensorShape{4}, std::span<const BFloat16>(bfloats)));
+  Op("lf", "L2Loss", {"f"}, DataType::kFloat);
+  Op("lh", "L2Loss", {"h"}, DataType::kHalf);
+  Op("lb", "L2Loss", {"b"}, DataType::kBFloat16);
+  TFCKPT_ASSERT_OK_AND_ASSIGN(Tensor f, Fetch("lf:0"));
+  EXPECT_EQ(f.shape(), TensorShape{});
+  EXPECT_EQ(f.flat<float>()[0], 15.0f);
+  TFCKPT_ASSERT_OK_AND_ASSIGN(Tensor h, Fetch("lh:0"));
+  EXPECT_EQ(HalfToFloat(h.flat<Half>()[0]), 15.0f);
+  TFCKPT_ASSERT_OK_AND_ASSIGN(Tensor b, Fetch("lb:0"));
+  EXPECT_EQ(BFloat16ToFloat(b.flat<BFloat16>()[0]), 15.0f);
+}
+
+TEST_F(KernelTest, ConcatOffsetGivesEachInputsStartAndChecksShapes) {
+  Const("axis", Ints(TensorShape{}, {-1}));
+  Const("s0", Ints(TensorShape{2}, {2, 3}));
+  Const("s1", Ints(TensorShape{2}, {2, 5}));
+  Const("s2", Ints(TensorShape{2}, {2, 1}));
+  Const("bad", Ints(TensorShape{2}, {3, 5}));
+  const std::map<std::string, tensorflow::AttrValue> three = {
+      {"N", IntValue(3)}, {"shape_type", TypeValue(tensorflow::DT_INT32)}};
+  Op("offsets", "ConcatOffset", {"axis", "s0", "s1", "s2"}, DataType::kInt32, three);
+  Op("mismatch", "ConcatOffset", {"axis", "s0", "bad"}, DataType::kInt32,
+     {{"N", IntValue(2)}, {"shape_type", TypeValue(tensorflow::DT_INT32)}});
+  for (const auto& [output, expected] :
+       std::vector<std::pair<std::string, std::vector<int32_t>>>{
+           {"offsets:0", {0, 0}}, {"offsets:1", {0, 3}}, {"offsets:2", {0, 8}}}) {
+    TFCKPT_ASSERT_OK_AND_ASSIGN(Tensor out, Fetch(output));
+    EXPECT_EQ(std::vector<int32_t>(out.flat<int32_t>().begin(), out.flat<int32_t>().end()),
+              expected)
+        << output;
+  }
+  EXPECT_THAT(Fetch("mismatch:0").status(),
+              StatusIs(StatusCode::kInvalidArgument,
+                       ::testing::HasSubstr("All dimensions except 1 must match. Input 1 has "
+                                            "shape [3,5] and doesn't match input 0 with "
+                                            "shape [2,3].")));
+}
+
+TEST_F(KernelTest, UnsortedSegmentSumAddsRowsAndDropsNegativeIds) {
+  const std::vector<float> rows = {1, 2, 3, 4, 5, 6, 7, 8};
+  Const("data", *Tensor::FromValues(TensorShape{4, 2}, std::span<const float>(rows)));
+  Const("ids", Ints(TensorShape{4}, {2, 0, 2, -1}));
+  Const("far", Ints(TensorShape{4}, {0, 4, 0, 0}));
+  Const("n", Ints(TensorShape{}, {4}));
+  const std::map<std::string, tensorflow::AttrValue> attrs = {
+      {"Tindices", TypeValue(tensorflow::DT_INT32)},
+      {"Tnumsegments", TypeValue(tensorflow::DT_INT32)}};
+  Op("sum", "UnsortedSegmentSum", {"data", "ids", "n"}, DataType::kFloat, attrs);
+  Op("out_of_range", "UnsortedSegmentSum", {"data", "far", "n"}, DataType::kFloat, attrs);
+  TFCKPT_ASSERT_OK_AND_ASSIGN(Tensor out, Fetch("sum:0"));
+  EXPECT_EQ(out.shape(), (TensorShape{4, 2}));
+  EXPECT_THAT(std::vector<float>(out.flat<float>().begin(), out.flat<float>().end()),
+              ::testing::ElementsAre(3, 4, 0, 0, 6, 8, 0, 0));
+  EXPECT_THAT(Fetch("out_of_range:0").status(),
+              StatusIs(StatusCode::kInvalidArgument,
+                       ::testing::HasSubstr("segment_ids[1] = 4 is out of range [0, 4)")));
+}
+
+TEST_F(KernelTest, StridedSliceGradScattersIntoZeros) {
+  // The slice x[-1, ::-2] of a [2, 3] x took x[1, 2] and x[1, 0].
+  Const("shape", Ints(TensorShape{2}, {2, 3}));
+  Const("b", Ints(TensorShape{2}, {-1, 0}));
+  Const("e", Ints(TensorShape{2}, {0, 0}));
+  Const("s", Ints(TensorShape{2}, {1, -2}));
+  Const("dy", Ints(TensorShape{2}, {10, 20}));
+  Const("dy_wrong", Ints(TensorShape{3}, {1, 2, 3}));
+  const std::map<std::string, tensorflow::AttrValue> attrs = {
+      {"begin_mask", IntValue(2)}, {"end_mask", IntValue(2)},
+      {"shrink_axis_mask", IntValue(1)}, {"Index", TypeValue(tensorflow::DT_INT32)}};
+  Op("grad", "StridedSliceGrad", {"shape", "b", "e", "s", "dy"}, DataType::kInt32, attrs);
+  Op("wrong", "StridedSliceGrad", {"shape", "b", "e", "s", "dy_wrong"}, DataType::kInt32,
+     attrs);
+  TFCKPT_ASSERT_OK_AND_ASSIGN(Tensor out, Fetch("grad:0"));
+  EXPECT_EQ(out.shape(), (TensorShape{2, 3}));
+  EXPECT_THAT(std::vector<int32_t>(out.flat<int32_t>().begin(), out.flat<int32_t>().end()),
+              ::testing::ElementsAre(0, 0, 0, 20, 0, 10));
+  EXPECT_THAT(Fetch("wrong:0").status(),
+              StatusIs(StatusCode::kInvalidArgument,
+                       ::testing::HasSubstr("shape of dy was [3] instead of [2]")));
 }
 
 }  // namespace

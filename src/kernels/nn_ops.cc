@@ -1,7 +1,9 @@
 // Neural-network kernels: BiasAdd, Softmax/LogSoftmax, Conv2D,
-// DepthwiseConv2dNative, MaxPool/AvgPool (NHWC) and FusedBatchNorm
-// inference.
+// DepthwiseConv2dNative, MaxPool/AvgPool (NHWC), FusedBatchNorm (inference
+// and training) and L2Loss.
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "src/kernels/kernel_util.h"
 #include "src/kernels/kernels.h"
@@ -193,45 +195,90 @@ StatusOr<Fn> MakePool(const Node& node, bool max) {
   });
 }
 
-// Inference only: y = (x - mean) * rsqrt(var + epsilon) * scale + offset.
-// The extra outputs repeat mean and variance (TF's inference kernel gives
-// the running statistics back).
+// y = (x - mean) * rsqrt(var + epsilon) * scale + offset per channel (NHWC,
+// float). Inference uses the given population statistics and gives them
+// back. Training uses the batch's: it outputs the batch mean and the
+// Bessel-corrected variance (blended into the running ones by
+// exponential_avg_factor), and saves the mean and the biased variance in
+// the reserve spaces for FusedBatchNormGrad, as TF's CPU kernel does.
 StatusOr<Fn> MakeFusedBatchNorm(const Node& node, int num_outputs) {
   TFCKPT_RETURN_IF_ERROR(RequireNhwc(node));
-  if (GetBoolAttrOr(node, "is_training", true)) {
-    return UnimplementedError("Node '" + node.name() +
-                              "': FusedBatchNorm with is_training=true");
-  }
+  const bool is_training = GetBoolAttrOr(node, "is_training", true);
   const float epsilon = GetFloatAttrOr(node, "epsilon", 0.0001f);
-  return Fn([epsilon, num_outputs](OpKernelContext* ctx) -> Status {
+  const float factor = GetFloatAttrOr(node, "exponential_avg_factor", 1.0f);
+  return Fn([is_training, epsilon, factor, num_outputs](OpKernelContext* ctx) -> Status {
     const Tensor& x = ctx->input(0);
     if (x.dtype() != DataType::kFloat || x.shape().rank() != 4) {
       return InvalidArg(ctx, "x must be a 4-D float tensor: " + x.DebugString());
     }
     const int64_t depth = x.shape().dim(3);
-    for (int i = 1; i < 5; ++i) {
+    // Training with a factor of 1 ignores the running statistics (TF lets
+    // them be empty then).
+    const bool uses_running = !is_training || factor != 1.0f;
+    for (int i = 1; i < (uses_running ? 5 : 3); ++i) {
       const Tensor& p = ctx->input(i);
       if (p.dtype() != DataType::kFloat || p.shape().rank() != 1 ||
           p.shape().dim(0) != depth) {
         return InvalidArg(ctx, "scale, offset, mean and variance must be 1-D "
-                               "float of size " + std::to_string(depth));
+                               "float of size " + std::to_string(depth) + ", got " +
+                                   p.DebugString());
       }
     }
-    TFCKPT_ASSIGN_OR_RETURN(Tensor out, ctx->AllocateOutput(0, x.dtype(), x.shape()));
+    const auto channels = static_cast<size_t>(depth);
     auto in = x.flat<float>();
+    const size_t rest = channels == 0 ? 0 : in.size() / channels;
+    std::vector<float> mean(channels, 0.0f), var(channels, 0.0f);
+    if (is_training) {
+      // Summed in double: the statistics come out as exact as float holds.
+      std::vector<double> sum(channels, 0.0), squares(channels, 0.0);
+      for (size_t i = 0; i < in.size(); ++i) sum[i % channels] += in[i];
+      for (size_t c = 0; c < channels; ++c)
+        mean[c] = static_cast<float>(sum[c] / static_cast<double>(rest));
+      for (size_t i = 0; i < in.size(); ++i) {
+        const double centered = in[i] - mean[i % channels];
+        squares[i % channels] += centered * centered;
+      }
+      for (size_t c = 0; c < channels; ++c)
+        var[c] = static_cast<float>(squares[c] / static_cast<double>(rest));
+    } else {
+      std::copy_n(ctx->input(3).flat<float>().begin(), channels, mean.begin());
+      std::copy_n(ctx->input(4).flat<float>().begin(), channels, var.begin());
+    }
+    TFCKPT_ASSIGN_OR_RETURN(Tensor out, ctx->AllocateOutput(0, x.dtype(), x.shape()));
     auto scale = ctx->input(1).flat<float>();
     auto offset = ctx->input(2).flat<float>();
-    auto mean = ctx->input(3).flat<float>();
-    auto var = ctx->input(4).flat<float>();
     auto o = out.mutable_flat<float>();
     for (size_t i = 0; i < o.size(); ++i) {
-      const size_t c = i % static_cast<size_t>(depth);
+      const size_t c = i % channels;
       o[i] = (in[i] - mean[c]) / std::sqrt(var[c] + epsilon) * scale[c] + offset[c];
     }
-    ctx->set_output(1, ctx->input(3));
-    ctx->set_output(2, ctx->input(4));
-    ctx->set_output(3, ctx->input(3));
-    ctx->set_output(4, ctx->input(4));
+    if (!is_training) {
+      for (int i = 1; i < 5; ++i) ctx->set_output(i, ctx->input(3 + (i - 1) % 2));
+    } else {
+      const TensorShape per_channel{depth};
+      TFCKPT_ASSIGN_OR_RETURN(Tensor batch_mean,
+                              ctx->AllocateOutput(1, DataType::kFloat, per_channel));
+      TFCKPT_ASSIGN_OR_RETURN(Tensor batch_var,
+                              ctx->AllocateOutput(2, DataType::kFloat, per_channel));
+      TFCKPT_ASSIGN_OR_RETURN(Tensor saved_mean,
+                              ctx->AllocateOutput(3, DataType::kFloat, per_channel));
+      TFCKPT_ASSIGN_OR_RETURN(Tensor saved_var,
+                              ctx->AllocateOutput(4, DataType::kFloat, per_channel));
+      const float bessel =
+          rest > 1 ? static_cast<float>(rest) / static_cast<float>(rest - 1) : 1.0f;
+      for (size_t c = 0; c < channels; ++c) {
+        float new_mean = mean[c];
+        float new_var = var[c] * bessel;
+        if (factor != 1.0f) {
+          new_mean = (1.0f - factor) * ctx->input(3).flat<float>()[c] + factor * new_mean;
+          new_var = (1.0f - factor) * ctx->input(4).flat<float>()[c] + factor * new_var;
+        }
+        batch_mean.mutable_flat<float>()[c] = new_mean;
+        batch_var.mutable_flat<float>()[c] = new_var;
+        saved_mean.mutable_flat<float>()[c] = mean[c];
+        saved_var.mutable_flat<float>()[c] = var[c];
+      }
+    }
     if (num_outputs == 6) {
       TFCKPT_ASSIGN_OR_RETURN(Tensor reserved,
                               Tensor::Zeros(DataType::kFloat, TensorShape{0}));
@@ -241,10 +288,32 @@ StatusOr<Fn> MakeFusedBatchNorm(const Node& node, int num_outputs) {
   });
 }
 
+// sum(t * t) / 2 over every element, summed in double and rounded to T
+// once (TF's dtypes: half, bfloat16, float, double).
+StatusOr<Fn> MakeL2Loss(const Node&) {
+  return Fn([](OpKernelContext* ctx) -> Status {
+    const Tensor& t = ctx->input(0);
+    return DispatchTypes<float, double, Half, BFloat16>(
+        ctx, t.dtype(), [&](auto tag) -> Status {
+          using T = decltype(tag);
+          double sum = 0.0;
+          for (const T& v : t.flat<T>()) {
+            const double x = AsDouble(v);
+            sum += x * x;
+          }
+          TFCKPT_ASSIGN_OR_RETURN(Tensor out,
+                                  ctx->AllocateOutput(0, t.dtype(), TensorShape{}));
+          out.mutable_flat<T>()[0] = T(ArithmeticType<T>(sum / 2));
+          return OkStatus();
+        });
+  });
+}
+
 }  // namespace
 
 Status RegisterNnKernels(KernelRegistry* r) {
   TFCKPT_RETURN_IF_ERROR(r->RegisterFn("BiasAdd", MakeBiasAdd));
+  TFCKPT_RETURN_IF_ERROR(r->RegisterFn("L2Loss", MakeL2Loss));
   TFCKPT_RETURN_IF_ERROR(r->RegisterFn(
       "Softmax", [](const Node& n) { return MakeSoftmax(n, false); }));
   TFCKPT_RETURN_IF_ERROR(r->RegisterFn(

@@ -1,10 +1,12 @@
 // Optimizer kernels: Apply{GradientDescent, Momentum, Adam, RMSProp,
 // CenteredRMSProp, Adagrad, AdagradV2} on reference variables and their
-// ResourceApply* forms on resource variables. Each reads the variable and
+// ResourceApply* forms on resource variables, for TF's CPU dtypes (half,
+// bfloat16, float, double, complex64, complex128). Each reads the variable and
 // its slots, computes TF's update elementwise and writes new tensors back
 // (values are never written in place: other readers may share them).
 #include <algorithm>
 #include <cmath>
+#include <complex>
 #include <memory>
 #include <vector>
 
@@ -15,6 +17,9 @@ namespace tfckpt::internal {
 namespace {
 
 using Fn = FunctionKernel::Fn;
+// The updates call sqrt unqualified: std's for float, double and complex,
+// Rounded16's (found by ADL) for half and bfloat16.
+using std::sqrt;
 
 // Where an optimizer's inputs are: the first `num_vars` are the variable
 // and its slots; `grad_index` is the gradient; every other input is a
@@ -79,12 +84,14 @@ StatusOr<OptimizerInputs> ReadOptimizerInputs(const OpKernelContext* ctx,
 
 // Applies `update` to every element and stores the results. update(v, s, g):
 // v[0] points at the variable's element, v[1..] at its slots'; s holds the
-// scalar inputs in input order; g is the gradient's element.
+// scalar inputs in input order; g is the gradient's element. All of them are
+// in T's arithmetic type (half and bfloat16 round after every operation).
 template <typename T, typename Update>
 Status ApplyUpdate(OpKernelContext* ctx, const OptimizerLayout& layout,
                    const OptimizerInputs& in, const Update& update) {
-  std::vector<T> scalars;
-  for (int i : in.scalar_inputs) scalars.push_back(ctx->input(i).flat<T>()[0]);
+  using A = ArithmeticType<T>;
+  std::vector<A> scalars;
+  for (int i : in.scalar_inputs) scalars.push_back(A(ctx->input(i).flat<T>()[0]));
   std::vector<Tensor> updated;
   std::vector<T*> slots;
   for (const Tensor& value : in.values) {
@@ -96,10 +103,13 @@ Status ApplyUpdate(OpKernelContext* ctx, const OptimizerLayout& layout,
     updated.push_back(std::move(copy));
   }
   auto grad = ctx->input(layout.grad_index).flat<T>();
-  std::vector<T*> element(slots.size());
+  std::vector<A> element(slots.size());
+  std::vector<A*> element_ptrs;
+  for (A& e : element) element_ptrs.push_back(&e);
   for (size_t k = 0; k < grad.size(); ++k) {
-    for (size_t v = 0; v < slots.size(); ++v) element[v] = slots[v] + k;
-    update(element.data(), scalars.data(), grad[k]);
+    for (size_t v = 0; v < slots.size(); ++v) element[v] = A(slots[v][k]);
+    update(element_ptrs.data(), scalars.data(), A(grad[k]));
+    for (size_t v = 0; v < slots.size(); ++v) slots[v][k] = T(element[v]);
   }
   for (size_t v = 0; v < in.vars.size(); ++v) in.vars[v]->Write(updated[v]);
   return OkStatus();
@@ -116,10 +126,13 @@ Status RegisterOptimizer(KernelRegistry* r, const std::string& op,
                                  OpKernelContext* ctx) -> Status {
         TFCKPT_ASSIGN_OR_RETURN(OptimizerInputs in,
                                 ReadOptimizerInputs(ctx, layout));
-        TFCKPT_RETURN_IF_ERROR(DispatchTypes<TFCKPT_FLOAT_TYPES>(
-            ctx, in.values[0].dtype(), [&](auto tag) {
-              return ApplyUpdate<decltype(tag)>(ctx, layout, in, update);
-            }));
+        const Status applied =
+            DispatchTypes<float, double, Half, BFloat16, std::complex<float>,
+                          std::complex<double>>(
+                ctx, in.values[0].dtype(), [&](auto tag) {
+                  return ApplyUpdate<decltype(tag)>(ctx, layout, in, update);
+                });
+        TFCKPT_RETURN_IF_ERROR(applied);
         if (!resource) ctx->set_output_variable(0, in.vars[0], /*is_ref=*/true);
         return OkStatus();
       }));
@@ -163,16 +176,16 @@ Status RegisterOptimizers(KernelRegistry* r) {
           const T beta1_power = s[0], beta2_power = s[1], lr = s[2];
           const T beta1 = s[3], beta2 = s[4], epsilon = s[5];
           const T alpha =
-              lr * std::sqrt(T(1) - beta2_power) / (T(1) - beta1_power);
+              lr * sqrt(T(1) - beta2_power) / (T(1) - beta1_power);
           T& m = *v[1];
           T& second = *v[2];
           m += (grad - m) * (T(1) - beta1);
           second += (grad * grad - second) * (T(1) - beta2);
           if (nesterov) {
             *v[0] -= ((grad * (T(1) - beta1) + beta1 * m) * alpha) /
-                     (std::sqrt(second) + epsilon);
+                     (sqrt(second) + epsilon);
           } else {
-            *v[0] -= (m * alpha) / (std::sqrt(second) + epsilon);
+            *v[0] -= (m * alpha) / (sqrt(second) + epsilon);
           }
         };
       }));
@@ -185,7 +198,7 @@ Status RegisterOptimizers(KernelRegistry* r) {
           T& ms = *v[1];
           T& mom = *v[2];
           ms += (grad * grad - ms) * (T(1) - rho);
-          mom = mom * momentum + (grad * lr) / std::sqrt(ms + epsilon);
+          mom = mom * momentum + (grad * lr) / sqrt(ms + epsilon);
           *v[0] -= mom;
         };
       }));
@@ -201,7 +214,7 @@ Status RegisterOptimizers(KernelRegistry* r) {
           ms += (grad * grad - ms) * (T(1) - rho);
           mg += (grad - mg) * (T(1) - rho);
           const T denom = (ms - mg * mg) + epsilon;
-          mom = mom * momentum + (grad * lr) / std::sqrt(denom);
+          mom = mom * momentum + (grad * lr) / sqrt(denom);
           *v[0] -= mom;
         };
       }));
@@ -212,7 +225,7 @@ Status RegisterOptimizers(KernelRegistry* r) {
         return [update_slots](auto* const* v, const auto* s, auto grad) {
           using T = decltype(grad);
           if (update_slots) *v[1] += grad * grad;
-          *v[0] -= grad * s[0] * (T(1) / std::sqrt(*v[1]));
+          *v[0] -= grad * s[0] * (T(1) / sqrt(*v[1]));
         };
       }));
   // var, accum, lr, epsilon, grad.
@@ -221,7 +234,7 @@ Status RegisterOptimizers(KernelRegistry* r) {
         const bool update_slots = GetBoolAttrOr(node, "update_slots", true);
         return [update_slots](auto* const* v, const auto* s, auto grad) {
           if (update_slots) *v[1] += grad * grad;
-          *v[0] -= grad * s[0] / (std::sqrt(*v[1]) + s[1]);
+          *v[0] -= grad * s[0] / (sqrt(*v[1]) + s[1]);
         };
       }));
   return OkStatus();

@@ -5,8 +5,11 @@
 // same kernels against TensorFlow.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <complex>
 #include <map>
 #include <random>
+#include <span>
 
 #include "src/runtime/op_kernel.h"
 #include "tests/testing/testing.h"
@@ -168,18 +171,18 @@ TEST(TrainingKernelsTest, BroadcastGradientArgsGivesTfReductionAxes) {
 }
 
 // A scalar resource variable `name` holding `value` after "init_<name>".
-void ResourceVariable(GraphRunner* g, const std::string& name, float value) {
+void ResourceVariable(GraphRunner* g, const std::string& name, const Tensor& value) {
   tensorflow::AttrValue shape;
   shape.mutable_shape();
-  g->Op(name, "VarHandleOp", {}, {{"dtype", TypeAttr(DataType::kFloat)}, {"shape", shape}});
-  g->Const(name + "_value", Scalar(value));
+  g->Op(name, "VarHandleOp", {}, {{"dtype", TypeAttr(value.dtype())}, {"shape", shape}});
+  g->Const(name + "_value", value);
   g->Op("init_" + name, "AssignVariableOp", {name, name + "_value"},
-        {{"dtype", TypeAttr(DataType::kFloat)}});
+        {{"dtype", TypeAttr(value.dtype())}});
 }
 
 TEST(TrainingKernelsTest, ResourceApplyMomentumAndAdamFollowTheirFormulas) {
   GraphRunner g;
-  for (const char* name : {"w", "accum", "u", "m", "v"}) ResourceVariable(&g, name, 0.5f);
+  for (const char* name : {"w", "accum", "u", "m", "v"}) ResourceVariable(&g, name, Scalar(0.5f));
   g.Const("lr", Scalar(0.1f));
   g.Const("grad", Scalar(2.0f));
   g.Const("momentum", Scalar(0.9f));
@@ -224,6 +227,107 @@ TEST(TrainingKernelsTest, ApplyOnUninitializedVariableFails) {
   g.Op("step", "ApplyGradientDescent", {"w", "lr", "grad"},
        {{"T", TypeAttr(DataType::kFloat)}});
   EXPECT_THAT(g.Run({}, {"step"}), StatusIs(StatusCode::kFailedPrecondition));
+}
+
+// A scalar of `dtype` holding `v` (rounded to nearest for half/bfloat16).
+Tensor ScalarOf(DataType dtype, double v) {
+  auto make = [](auto value) {
+    return *Tensor::FromValues(TensorShape{}, std::span<const decltype(value)>(&value, 1));
+  };
+  const auto f = static_cast<float>(v);
+  switch (dtype) {
+    case DataType::kHalf: return make(FloatToHalf(f));
+    case DataType::kBFloat16: return make(FloatToBFloat16(f));
+    case DataType::kComplex64: return make(std::complex<float>(f, 0.0f));
+    case DataType::kComplex128: return make(std::complex<double>(v, 0.0));
+    case DataType::kFloat: return make(f);
+    default: return make(v);
+  }
+}
+
+// The real and imaginary parts of a scalar of any optimizer dtype.
+std::complex<double> ValueOf(const Tensor& t) {
+  switch (t.dtype()) {
+    case DataType::kHalf: return HalfToFloat(t.flat<Half>()[0]);
+    case DataType::kBFloat16: return BFloat16ToFloat(t.flat<BFloat16>()[0]);
+    case DataType::kComplex64: return t.flat<std::complex<float>>()[0];
+    case DataType::kComplex128: return t.flat<std::complex<double>>()[0];
+    case DataType::kFloat: return t.flat<float>()[0];
+    default: return t.flat<double>()[0];
+  }
+}
+
+// One optimizer step: its inputs in order, each a resource variable or a
+// scalar Const with its starting value.
+struct OptimizerStep {
+  std::string op;
+  std::vector<std::pair<bool, double>> inputs;  // (is a variable, value)
+};
+
+// The variables' values after one step in `dtype`.
+StatusOr<std::vector<Tensor>> RunStep(const OptimizerStep& step, DataType dtype) {
+  GraphRunner g;
+  std::vector<std::string> inputs, inits, reads;
+  for (size_t i = 0; i < step.inputs.size(); ++i) {
+    const auto [is_variable, value] = step.inputs[i];
+    const std::string name = "in" + std::to_string(i);
+    inputs.push_back(name);
+    if (!is_variable) {
+      g.Const(name, ScalarOf(dtype, value));
+      continue;
+    }
+    ResourceVariable(&g, name, ScalarOf(dtype, value));
+    inits.push_back("init_" + name);
+    g.Op("read_" + name, "ReadVariableOp", {name}, {{"dtype", TypeAttr(dtype)}});
+    reads.push_back("read_" + name + ":0");
+  }
+  g.Op("step", step.op, inputs, {{"T", TypeAttr(dtype)}});
+  TFCKPT_RETURN_IF_ERROR(g.Run({}, inits).status());
+  TFCKPT_RETURN_IF_ERROR(g.Run({}, {"step"}).status());
+  return g.Run(reads);
+}
+
+// Every optimizer runs in TF's CPU dtypes and agrees with its double step
+// to the dtype's precision (half and bfloat16 round after each operation;
+// complex values with a zero imaginary part stay real).
+TEST(TrainingKernelsTest, OptimizersRunInEveryTfCpuDtype) {
+  const std::vector<OptimizerStep> steps = {
+      {"ResourceApplyGradientDescent", {{true, 1.0}, {false, 0.1}, {false, 1.0}}},
+      {"ResourceApplyMomentum",
+       {{true, 0.5}, {true, 0.5}, {false, 0.1}, {false, 2.0}, {false, 0.9}}},
+      {"ResourceApplyAdam",
+       {{true, 0.5}, {true, 0.5}, {true, 0.5}, {false, 0.81}, {false, 0.998},
+        {false, 0.1}, {false, 0.9}, {false, 0.999}, {false, 1e-3}, {false, 2.0}}},
+      {"ResourceApplyRMSProp",
+       {{true, 0.5}, {true, 0.5}, {true, 0.5}, {false, 0.1}, {false, 0.9},
+        {false, 0.9}, {false, 1e-3}, {false, 2.0}}},
+      {"ResourceApplyAdagrad", {{true, 0.5}, {true, 0.5}, {false, 0.1}, {false, 2.0}}},
+  };
+  const std::vector<std::pair<DataType, double>> dtypes = {
+      {DataType::kHalf, 5e-3},       {DataType::kBFloat16, 4e-2},
+      {DataType::kFloat, 1e-6},      {DataType::kComplex64, 1e-6},
+      {DataType::kComplex128, 1e-12}};
+  for (const OptimizerStep& step : steps) {
+    SCOPED_TRACE(step.op);
+    TFCKPT_ASSERT_OK_AND_ASSIGN(std::vector<Tensor> exact, RunStep(step, DataType::kDouble));
+    for (const auto& [dtype, tolerance] : dtypes) {
+      SCOPED_TRACE(std::string(DataTypeName(dtype)));
+      TFCKPT_ASSERT_OK_AND_ASSIGN(std::vector<Tensor> values, RunStep(step, dtype));
+      ASSERT_EQ(values.size(), exact.size());
+      for (size_t i = 0; i < values.size(); ++i) {
+        const std::complex<double> want = ValueOf(exact[i]);
+        const std::complex<double> got = ValueOf(values[i]);
+        EXPECT_EQ(values[i].dtype(), dtype);
+        EXPECT_NEAR(got.real(), want.real(), tolerance * std::max(1.0, std::abs(want)))
+            << "variable " << i;
+        EXPECT_EQ(got.imag(), 0.0) << "variable " << i;
+      }
+    }
+  }
+  // 1 - 0.1 * 1 in half: alpha is 0.0999755859375 in half, and the
+  // difference 0.9000244140625 rounds to the half 0.89990234375.
+  TFCKPT_ASSERT_OK_AND_ASSIGN(std::vector<Tensor> half, RunStep(steps[0], DataType::kHalf));
+  EXPECT_EQ(HalfToFloat(half[0].flat<Half>()[0]), 0.89990234375f);
 }
 
 }  // namespace

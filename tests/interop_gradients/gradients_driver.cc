@@ -4,7 +4,7 @@
 //
 //   gradients_driver grads MODEL INIT_PREFIX OUT_PREFIX
 //       Gradients(loss, trainable variables), written to OUT_PREFIX (a
-//       bundle keyed by variable name)
+//       bundle keyed by variable name), the graph to OUT_PREFIX.meta
 //   gradients_driver train MODEL INIT_PREFIX OPTIMIZER STEPS OUT_PREFIX
 //       MODEL + global_step + OPTIMIZER (sgd, momentum, adam).Minimize,
 //       STEPS steps from the restored values, saved (with .meta) at
@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,7 @@
 #include "tfckpt/gradients.h"
 #include "tfckpt/graph.h"
 #include "tfckpt/graph_builder.h"
+#include "tfckpt/meta_graph.h"
 #include "tfckpt/optimizers.h"
 #include "tfckpt/saver.h"
 #include "tfckpt/session.h"
@@ -30,6 +32,8 @@ using tfckpt::GraphBuilder;
 using tfckpt::GraphVariable;
 using tfckpt::Output;
 using tfckpt::Status;
+using tfckpt::Tensor;
+using tfckpt::TensorShape;
 
 struct Model {
   // Every variable the model makes (data and weights): restored from the
@@ -82,6 +86,116 @@ Model Cnn(GraphBuilder& tf) {
   return {{x, target, kernel, bias, w}, loss};
 }
 
+// Elementwise binary ops and Abs: one pair of variables per op, each with
+// and without broadcasting ("pos" variables hold positive values).
+Model Binary(GraphBuilder& tf) {
+  std::vector<GraphVariable> vars;
+  auto var = [&](std::vector<int64_t> shape, const char* name) {
+    vars.push_back(tf.Variable(tf.Zeros(std::move(shape)), name));
+    return vars.back();
+  };
+  Output maximum = tf.Maximum(var({2, 3}, "max_x"), var({3}, "max_y"));
+  Output minimum = tf.Minimum(var({2, 3}, "min_x"), var({2, 3}, "min_y"));
+  Output power = tf.Pow(var({2, 3}, "pos_base"), var({3}, "exponent"));
+  Output magnitude = tf.Abs(var({2, 3}, "abs_x"));
+  Output spread = tf.SquaredDifference(var({2, 3}, "sd_x"), var({3}, "sd_y"));
+  Output same =
+      tf.SquaredDifference(var({2, 3}, "sd_same_x"), var({2, 3}, "sd_same_y"));
+  // One op per statement: TF numbers the ops in the order Python makes them.
+  Output loss = tf.ReduceSum(maximum);
+  for (const Output& term : {minimum, power, magnitude, spread, same}) {
+    Output term_sum = tf.ReduceSum(term);
+    loss = loss + term_sum;
+  }
+  return {vars, loss};
+}
+
+Tensor Int32s(std::vector<int64_t> dims, std::vector<int32_t> values) {
+  auto tensor = Tensor::FromValues(*TensorShape::Create(dims),
+                                   std::span<const int32_t>(values));
+  return *std::move(tensor);
+}
+
+Tensor Floats(std::vector<float> values) {
+  auto tensor = Tensor::FromValues(
+      TensorShape({static_cast<int64_t>(values.size())}),
+      std::span<const float>(values));
+  return *std::move(tensor);
+}
+
+tensorflow::AttrValue IntAttr(int64_t value) {
+  tensorflow::AttrValue attr;
+  attr.set_i(value);
+  return attr;
+}
+
+// Layout ops, gather, slicing, padding, batch norm (inference and training)
+// and partial reductions.
+Model Shapes(GraphBuilder& tf) {
+  std::vector<GraphVariable> vars;
+  auto var = [&](std::vector<int64_t> shape, const char* name) {
+    vars.push_back(tf.Variable(tf.Zeros(std::move(shape)), name));
+    return vars.back();
+  };
+  auto first = [](const std::vector<Output>& outputs) {
+    return outputs.empty() ? Output() : outputs[0];
+  };
+  Output log_probs = tf.LogSoftmax(var({2, 4}, "logits"));
+  Output moved = tf.Transpose(var({2, 3, 4}, "cube"), {2, 0, 1});
+  Output expanded = tf.ExpandDims(var({2, 3}, "flat"), 1);
+  Output rows = first(tf.AddOp("GatherV2",
+                               {var({4, 3}, "table"), Int32s({3}, {2, 0, 2}),
+                                Int32s({}, {0})},
+                               {}));
+  // table[1:3, ::2]
+  Output sliced = first(tf.AddOp(
+      "StridedSlice",
+      {var({4, 5}, "grid"), Int32s({2}, {1, 0}), Int32s({2}, {3, 0}),
+       Int32s({2}, {1, 2})},
+      {{"begin_mask", IntAttr(2)}, {"end_mask", IntAttr(2)}},
+      "strided_slice"));
+  Output padded = first(
+      tf.AddOp("Pad", {var({2, 3}, "padded"), Int32s({2, 2}, {1, 0, 2, 1})}, {}));
+  Output padded_with = first(tf.AddOp(
+      "PadV2",
+      {var({2, 3}, "padded_with"), Int32s({2, 2}, {0, 1, 1, 1}),
+       tf.Fill(2.0, {}, DataType::kFloat, "")},
+      {}));
+  tensorflow::AttrValue inference;
+  inference.set_b(false);
+  tensorflow::AttrValue epsilon;
+  epsilon.set_f(0.001f);
+  Output normalized = first(tf.AddOp(
+      "FusedBatchNormV3",
+      {var({2, 3, 3, 2}, "images"), var({2}, "gamma"), var({2}, "beta"),
+       tf.Constant(Floats({0.1f, 0.2f})), tf.Constant(Floats({1.0f, 2.0f}))},
+      {{"is_training", inference}, {"epsilon", epsilon}}));
+  Output joined = tf.Concat({var({2, 3}, "left"), var({2, 2}, "right")}, 1);
+  // Training mode: normalized by the batch's own statistics.
+  Output trained = first(tf.AddOp(
+      "FusedBatchNormV3",
+      {var({2, 3, 3, 2}, "batch"), var({2}, "batch_gamma"), var({2}, "batch_beta"),
+       tf.Constant(Floats({})), tf.Constant(Floats({}))},
+      {{"epsilon", epsilon}}));
+  // One op per statement: TF numbers the ops in the order Python makes them.
+  Output loss = tf.ReduceSum(log_probs);
+  Output moved_sum = tf.ReduceSum(moved, {0, 1});
+  loss = loss + moved_sum * 0.5;
+  Output expanded_mean = tf.ReduceMean(expanded, {1});
+  loss = loss + expanded_mean;
+  for (const Output& part : {rows, sliced, padded, padded_with}) {
+    Output part_sum = tf.ReduceSum(part);
+    loss = loss + part_sum;
+  }
+  Output normalized_mean = tf.ReduceMean(normalized);
+  loss = loss + normalized_mean;
+  for (const Output& squared : {joined, trained}) {
+    Output square_sum = tf.ReduceSum(squared * squared);
+    loss = loss + square_sum;
+  }
+  return {vars, tf.ReduceSum(loss)};
+}
+
 Status Restore(tfckpt::Graph* graph, tfckpt::Session* session,
                const Model& model, const std::string& prefix) {
   std::vector<tfckpt::Variable> variables;
@@ -96,6 +210,8 @@ Status Restore(tfckpt::Graph* graph, tfckpt::Session* session,
 
 Model BuildModel(GraphBuilder& tf, const std::string& name) {
   if (name == "cnn") return Cnn(tf);
+  if (name == "binary") return Binary(tf);
+  if (name == "shapes") return Shapes(tf);
   if (name != "mlp")
     tf.RecordError(tfckpt::InvalidArgumentError("unknown model " + name));
   return Mlp(tf);
@@ -125,7 +241,8 @@ Status Grads(const std::string& model_name, const std::string& init,
     TFCKPT_RETURN_IF_ERROR(
         writer->Add(trainable[i].variable().name(), values[i]));
   }
-  return writer->Finish();
+  TFCKPT_RETURN_IF_ERROR(writer->Finish());
+  return tfckpt::ExportMetaGraph(graph, out + ".meta").status();
 }
 
 Status Train(const std::string& model_name, const std::string& init,
