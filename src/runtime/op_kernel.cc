@@ -31,28 +31,6 @@ StatusOr<const AttrValue*> GetAttr(const Node& node, std::string_view name,
   return value;
 }
 
-// Copies `n` typed values into `out`, repeating the last as TF does for
-// short *_val lists.
-template <typename T, typename Repeated>
-Status FillRepeated(const Repeated& values, Tensor* out) {
-  std::span<T> dst = out->mutable_flat<T>();
-  if (dst.empty()) return OkStatus();
-  if (values.empty()) {
-    std::fill(dst.begin(), dst.end(), T{});
-    return OkStatus();
-  }
-  if (static_cast<size_t>(values.size()) > dst.size()) {
-    return InvalidArgumentError("TensorProto has " +
-                                std::to_string(values.size()) +
-                                " values for a tensor of " +
-                                std::to_string(dst.size()) + " elements");
-  }
-  size_t i = 0;
-  for (const auto& v : values) dst[i++] = static_cast<T>(v);
-  const T last = dst[i - 1];
-  for (; i < dst.size(); ++i) dst[i] = last;
-  return OkStatus();
-}
 
 }  // namespace
 
@@ -222,70 +200,6 @@ std::string GetStringAttrOr(const Node& node, std::string_view name,
   const AttrValue* v = node.FindAttr(name);
   return v != nullptr && v->value_case() == AttrValue::kS ? v->s()
                                                           : std::move(dflt);
-}
-
-StatusOr<Tensor> TensorFromProto(const tensorflow::TensorProto& proto) {
-  TFCKPT_ASSIGN_OR_RETURN(TensorShape shape,
-                          ShapeFromProto(proto.tensor_shape()));
-  const auto dtype = static_cast<DataType>(proto.dtype());
-  if (dtype == DataType::kString) {
-    const auto n = static_cast<size_t>(shape.num_elements());
-    if (static_cast<size_t>(proto.string_val_size()) > n) {
-      return InvalidArgumentError("TensorProto has too many string values");
-    }
-    std::vector<std::string> values(proto.string_val().begin(),
-                                    proto.string_val().end());
-    if (values.empty()) values.resize(n);
-    const std::string last = values.back();
-    values.resize(n, last);
-    return Tensor::FromStrings(shape, std::move(values));
-  }
-  if (!proto.tensor_content().empty()) {
-    return Tensor::FromBytes(dtype, shape, proto.tensor_content());
-  }
-  TFCKPT_ASSIGN_OR_RETURN(Tensor t, Tensor::Allocate(dtype, shape));
-  switch (dtype) {
-    case DataType::kFloat:
-      TFCKPT_RETURN_IF_ERROR(FillRepeated<float>(proto.float_val(), &t));
-      break;
-    case DataType::kDouble:
-      TFCKPT_RETURN_IF_ERROR(FillRepeated<double>(proto.double_val(), &t));
-      break;
-    case DataType::kInt32:
-      TFCKPT_RETURN_IF_ERROR(FillRepeated<int32_t>(proto.int_val(), &t));
-      break;
-    case DataType::kInt16:
-      TFCKPT_RETURN_IF_ERROR(FillRepeated<int16_t>(proto.int_val(), &t));
-      break;
-    case DataType::kInt8:
-      TFCKPT_RETURN_IF_ERROR(FillRepeated<int8_t>(proto.int_val(), &t));
-      break;
-    case DataType::kUInt8:
-      TFCKPT_RETURN_IF_ERROR(FillRepeated<uint8_t>(proto.int_val(), &t));
-      break;
-    case DataType::kInt64:
-      TFCKPT_RETURN_IF_ERROR(FillRepeated<int64_t>(proto.int64_val(), &t));
-      break;
-    case DataType::kBool:
-      TFCKPT_RETURN_IF_ERROR(FillRepeated<bool>(proto.bool_val(), &t));
-      break;
-    default:
-      return UnimplementedError("Const of dtype " +
-                                std::string(DataTypeName(dtype)) +
-                                " without tensor_content is not supported");
-  }
-  return t;
-}
-
-void TensorToProto(const Tensor& tensor, tensorflow::TensorProto* proto) {
-  proto->Clear();
-  proto->set_dtype(static_cast<tensorflow::DataType>(tensor.dtype()));
-  ShapeToProto(tensor.shape(), proto->mutable_tensor_shape());
-  if (tensor.dtype() == DataType::kString) {
-    for (const std::string& s : tensor.strings()) proto->add_string_val(s);
-  } else {
-    proto->set_tensor_content(std::string(tensor.bytes()));
-  }
 }
 
 std::string DataTypeString(DataType dtype) {

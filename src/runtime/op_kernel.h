@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "tensorflow/core/framework/attr_value.pb.h"
+#include "src/core/proto_conversions.h"  // TensorFromProto for kernels
 #include "tensorflow/core/framework/tensor.pb.h"
 #include "tfckpt/file_system.h"
 #include "tfckpt/graph.h"
@@ -185,13 +186,6 @@ float GetFloatAttrOr(const Node& node, std::string_view name, float dflt);
 std::string GetStringAttrOr(const Node& node, std::string_view name,
                             std::string dflt);
 
-// A TensorProto (Const's value) as a Tensor: tensor_content or the typed
-// *_val fields, a short list repeating its last value as TF does.
-// INVALID_ARGUMENT for a bad shape, a content size that does not match, or a
-// dtype without a conversion.
-StatusOr<Tensor> TensorFromProto(const tensorflow::TensorProto& proto);
-// The inverse, with tensor_content for fixed-size types.
-void TensorToProto(const Tensor& tensor, tensorflow::TensorProto* proto);
 
 // TF's short dtype name for messages: "float", "double", "int32", ...
 std::string DataTypeString(DataType dtype);
