@@ -44,46 +44,16 @@
 #include "tensorflow/core/framework/tensor_shape.pb.h"
 #include "tfckpt/dtype.h"
 #include "tfckpt/graph.h"
+#include "tfckpt/partial_shape.h"
 #include "tfckpt/status.h"
 #include "tfckpt/tensor.h"
 
 namespace tfckpt {
 
 class GraphBuilder;
-
-// A shape as far as it is known while building: an unknown rank, or dims of
-// which some may be unknown (kUnknownDim), as TF's TensorShape([None, 3]).
-class PartialShape {
- public:
-  static constexpr int64_t kUnknownDim = -1;
-
-  // Unknown rank.
-  PartialShape() = default;
-  // Known rank; -1 marks an unknown dim. `{}` would mean unknown rank (the
-  // default constructor), so a scalar is Scalar().
-  PartialShape(std::initializer_list<int64_t> dims);
-  explicit PartialShape(std::vector<int64_t> dims);
-  static PartialShape Unknown() { return PartialShape(); }
-  static PartialShape Scalar() { return PartialShape(std::vector<int64_t>{}); }
-  static PartialShape FromProto(const tensorflow::TensorShapeProto& proto);
-  void ToProto(tensorflow::TensorShapeProto* proto) const;
-
-  bool rank_known() const { return rank_known_; }
-  // REQUIRES: rank_known().
-  int rank() const { return static_cast<int>(dims_.size()); }
-  int64_t dim(int i) const { return dims_[static_cast<size_t>(i)]; }
-  const std::vector<int64_t>& dims() const { return dims_; }
-  bool fully_defined() const;
-  // -1 unless fully defined.
-  int64_t num_elements() const;
-  // TF's notation in messages: "[2,?]", "?" for an unknown rank.
-  std::string ToString() const;
-  friend bool operator==(const PartialShape&, const PartialShape&) = default;
-
- private:
-  bool rank_known_ = false;
-  std::vector<int64_t> dims_;
-};
+namespace internal {
+class ShapeRefiner;
+}  // namespace internal
 
 // One output of an operation in a builder's graph (TF's tf.Tensor). Invalid
 // (default-constructed) when the op that should have made it failed.
@@ -385,8 +355,6 @@ class GraphBuilder {
   Output ConstantNamed(const Tensor& value, std::string_view name,
                        bool broadcast = false);
   std::pair<int64_t, int64_t> RandomSeeds(std::optional<int64_t> op_seed);
-  PartialShape KnownShape(const Node* node, int index) const;
-  void InferImportedShapes(const Node* root);
   bool Fail(Status status);
   bool CheckValid(std::initializer_list<const Output*> outputs);
 
@@ -394,8 +362,9 @@ class GraphBuilder {
   Status status_;
   std::optional<int64_t> graph_seed_;
   int64_t seed_counter_ = 0;
-  // Shapes of the outputs of every node seen, by node id.
-  std::map<int, std::vector<PartialShape>> shapes_;
+  // Build-time shapes of every node seen (imported ones from their
+  // "_output_shapes", as TF's importer takes them).
+  std::unique_ptr<internal::ShapeRefiner> shapes_;
 };
 
 // Arithmetic as TF's operator overloads: "add", "sub", "mul", "truediv",

@@ -133,6 +133,11 @@ struct ExportMetaGraphOptions {
   std::string export_scope;
   // Write text format instead of binary.
   bool as_text = false;
+  // TF's as_graph_def(add_shapes=True), which export_meta_graph uses: every
+  // node with outputs gets an "_output_shapes" attr, its recorded one when it
+  // has one, else the shapes inferred from its inputs (unknown where no
+  // shape function can tell).
+  bool add_shapes = true;
   // Removes attrs whose value equals their OpDef default and sets
   // stripped_default_attrs.
   bool strip_default_attrs = false;

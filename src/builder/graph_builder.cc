@@ -7,7 +7,8 @@
 #include <numeric>
 #include <utility>
 
-#include "src/builder/shape_inference.h"
+#include "src/graph/shape_inference.h"
+#include "src/graph/shape_refiner.h"
 #include "src/core/proto_conversions.h"
 #include "src/graph/node_util.h"
 #include "src/runtime/op_kernel.h"
@@ -159,80 +160,7 @@ std::string InputName(const Output& output) {
   return output.index() == 0 ? output.node()->name() : output.name();
 }
 
-// What shape inference needs about each input: its shape, its value when a
-// Const produces it, and the variable shape behind a resource handle.
-// `constants` holds the values and must outlive `out`.
-void CollectShapeInputs(const std::vector<std::pair<const Node*, int>>& inputs,
-                        const std::function<PartialShape(const Node*, int)>& shape_of,
-                        std::vector<internal::ShapeInput>* out,
-                        std::vector<Tensor>* constants) {
-  constants->assign(inputs.size(), Tensor());
-  for (size_t k = 0; k < inputs.size(); ++k) {
-    const auto [producer, index] = inputs[k];
-    internal::ShapeInput in;
-    in.shape = shape_of(producer, index);
-    if (producer->op() == "Const") {
-      if (const AttrValue* value = producer->FindAttr("value")) {
-        auto tensor = internal::TensorFromProto(value->tensor());
-        if (tensor.ok()) {
-          (*constants)[k] = *std::move(tensor);
-          in.value = &(*constants)[k];
-        }
-      }
-    } else if (producer->op() == "VarHandleOp") {
-      if (const AttrValue* shape = producer->FindAttr("shape")) {
-        in.handle_shape = PartialShape::FromProto(shape->shape());
-      }
-    }
-    out->push_back(std::move(in));
-  }
-}
-
 }  // namespace
-
-// --- PartialShape -----------------------------------------------------------
-
-PartialShape::PartialShape(std::initializer_list<int64_t> dims)
-    : rank_known_(true), dims_(dims) {}
-PartialShape::PartialShape(std::vector<int64_t> dims)
-    : rank_known_(true), dims_(std::move(dims)) {}
-
-PartialShape PartialShape::FromProto(const tensorflow::TensorShapeProto& proto) {
-  if (proto.unknown_rank()) return PartialShape();
-  std::vector<int64_t> dims;
-  for (const auto& dim : proto.dim()) dims.push_back(dim.size() < 0 ? kUnknownDim : dim.size());
-  return PartialShape(std::move(dims));
-}
-
-void PartialShape::ToProto(tensorflow::TensorShapeProto* proto) const {
-  proto->Clear();
-  if (!rank_known_) {
-    proto->set_unknown_rank(true);
-    return;
-  }
-  for (int64_t d : dims_) proto->add_dim()->set_size(d);
-}
-
-bool PartialShape::fully_defined() const {
-  return rank_known_ && std::all_of(dims_.begin(), dims_.end(), [](int64_t d) { return d >= 0; });
-}
-
-int64_t PartialShape::num_elements() const {
-  if (!fully_defined()) return -1;
-  int64_t n = 1;
-  for (int64_t d : dims_) n *= d;
-  return n;
-}
-
-std::string PartialShape::ToString() const {
-  if (!rank_known_) return "?";
-  std::string out = "[";
-  for (size_t i = 0; i < dims_.size(); ++i) {
-    if (i > 0) out += ",";
-    out += dims_[i] < 0 ? "?" : std::to_string(dims_[i]);
-  }
-  return out + "]";
-}
 
 // --- Output, Input ----------------------------------------------------------
 
@@ -258,7 +186,8 @@ Input::Input(std::initializer_list<int64_t> values) : is_list_(true) {
 
 // --- GraphBuilder -----------------------------------------------------------
 
-GraphBuilder::GraphBuilder(Graph* graph) : graph_(graph) {}
+GraphBuilder::GraphBuilder(Graph* graph)
+    : graph_(graph), shapes_(std::make_unique<internal::ShapeRefiner>(graph)) {}
 GraphBuilder::~GraphBuilder() = default;
 
 GraphBuilder::ScopeGuard::~ScopeGuard() { graph_->ExitNameScope(); }
@@ -289,65 +218,7 @@ bool GraphBuilder::CheckValid(std::initializer_list<const Output*> outputs) {
 
 PartialShape GraphBuilder::ShapeOf(const Output& output) {
   if (!output.valid() || output.index() < 0) return PartialShape();
-  if (!shapes_.contains(output.node()->id())) InferImportedShapes(output.node());
-  return KnownShape(output.node(), output.index());
-}
-
-PartialShape GraphBuilder::KnownShape(const Node* node, int index) const {
-  auto it = shapes_.find(node->id());
-  if (it == shapes_.end() || index < 0 ||
-      static_cast<size_t>(index) >= it->second.size()) {
-    return PartialShape();
-  }
-  return it->second[static_cast<size_t>(index)];
-}
-
-// Shapes of nodes this builder did not make (an imported graph): their
-// "_output_shapes" attr where TF recorded it, else inferred from their
-// inputs, producers first. Iterative, so deep graphs cannot overflow the
-// stack; a node met again on its own input path (a loop) sees unknown shapes.
-void GraphBuilder::InferImportedShapes(const Node* root) {
-  std::vector<const Node*> stack = {root};
-  std::set<int> visiting;
-  while (!stack.empty()) {
-    const Node* node = stack.back();
-    if (shapes_.contains(node->id())) {
-      stack.pop_back();
-      continue;
-    }
-    const int num_outputs = std::max(node->num_outputs(), 0);
-    if (const AttrValue* recorded = node->FindAttr("_output_shapes")) {
-      std::vector<PartialShape> shapes;
-      for (const auto& shape : recorded->list().shape()) {
-        shapes.push_back(PartialShape::FromProto(shape));
-      }
-      shapes.resize(static_cast<size_t>(num_outputs));
-      shapes_[node->id()] = std::move(shapes);
-      stack.pop_back();
-      continue;
-    }
-    std::vector<std::pair<const Node*, int>> inputs;
-    bool ready = true;
-    for (const TensorId& id : node->data_inputs()) {
-      const Node* producer = graph_->FindNode(id.node);
-      if (producer == nullptr) continue;
-      inputs.emplace_back(producer, id.index);
-      if (!shapes_.contains(producer->id()) && !visiting.contains(producer->id())) {
-        stack.push_back(producer);
-        ready = false;
-      }
-    }
-    if (!ready && visiting.insert(node->id()).second) continue;
-    std::vector<internal::ShapeInput> shape_inputs;
-    std::vector<Tensor> constants;
-    CollectShapeInputs(
-        inputs, [this](const Node* n, int i) { return KnownShape(n, i); }, &shape_inputs,
-        &constants);
-    auto inferred = internal::InferOutputShapes(node->def(), num_outputs, shape_inputs);
-    shapes_[node->id()] = inferred.ok() ? *std::move(inferred)
-                                        : std::vector<PartialShape>(static_cast<size_t>(num_outputs));
-    stack.pop_back();
-  }
+  return shapes_->OutputShape(output.node(), output.index());
 }
 
 std::vector<Output> GraphBuilder::AddNodeNamed(
@@ -441,16 +312,11 @@ std::vector<Output> GraphBuilder::AddNodeNamed(
 
   std::vector<std::pair<const Node*, int>> producers;
   for (const Output& input : inputs) producers.emplace_back(input.node(), input.index());
-  std::vector<internal::ShapeInput> shape_inputs;
-  std::vector<Tensor> constants;
-  CollectShapeInputs(
-      producers, [this](const Node* n, int i) { return ShapeOf(Wrap(n, i)); }, &shape_inputs,
-      &constants);
   const int num_outputs = [&] {
     auto types = internal::OutputTypes(node, *op_def);
     return types.ok() ? static_cast<int>(types->size()) : 0;
   }();
-  auto shapes = internal::InferOutputShapes(node, num_outputs, shape_inputs);
+  auto shapes = shapes_->InferNew(node, num_outputs, producers);
   if (!shapes.ok()) {
     Fail(shapes.status());
     return {};
@@ -461,7 +327,7 @@ std::vector<Output> GraphBuilder::AddNodeNamed(
     return {};
   }
   const Node* created = *added;
-  shapes_[created->id()] = *std::move(shapes);
+  shapes_->Record(created, *std::move(shapes));
   std::vector<Output> outputs;
   for (int i = 0; i < created->num_outputs(); ++i) outputs.push_back(Wrap(created, i));
   if (outputs.empty()) outputs.push_back(Output(this, created, -1));

@@ -11,6 +11,7 @@
 
 #include "src/graph/collections.h"
 #include "src/graph/node_util.h"
+#include "src/graph/shape_refiner.h"
 #include "tfckpt/meta_graph.h"
 
 namespace tfckpt {
@@ -22,6 +23,7 @@ using tensorflow::NodeDef;
 constexpr std::string_view kUnboundInputs = "unbound_inputs";
 constexpr std::string_view kUnboundPrefix = "$unbound_inputs_";
 constexpr uint64_t kTwoGigabytes = uint64_t{1} << 31;
+constexpr std::string_view kOutputShapesAttr = "_output_shapes";
 
 // TF's ValueError for a GraphDef protobuf cannot hold.
 Status TooLarge(uint64_t bytes) {
@@ -260,6 +262,22 @@ StatusOr<tensorflow::MetaGraphDef> CreateMetaGraphDef(
     }
   } else {
     *graph_def = graph.ToGraphDef();
+  }
+  if (options.add_shapes) {
+    // Nodes keep graph order in both paths; exported nodes are a subset.
+    internal::ShapeRefiner refiner(&graph);
+    int next = 0;
+    for (int i = 0; i < graph.num_nodes() && next < graph_def->node_size(); ++i) {
+      const Node& node = graph.node(i);
+      if (!in_export(node.def())) continue;
+      NodeDef* exported = graph_def->mutable_node(next++);
+      if (node.num_outputs() <= 0) continue;
+      tensorflow::AttrValue shapes;
+      for (const PartialShape& shape : refiner.OutputShapes(&node)) {
+        shape.ToProto(shapes.mutable_list()->add_shape());
+      }
+      (*exported->mutable_attr())[std::string(kOutputShapesAttr)] = std::move(shapes);
+    }
   }
   std::set<std::string> excluded;
   if (options.clear_extraneous_savers) {

@@ -190,6 +190,45 @@ TEST(MetaGraphTest, ExportScopeRecordsUnboundInputs) {
                        HasSubstr("Graph contains unbound inputs")));
 }
 
+// TF's export_meta_graph writes the graph with add_shapes=True.
+TEST(MetaGraphTest, ExportAddsOutputShapesAsTensorFlow) {
+  tensorflow::MetaGraphDef meta;
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(R"pb(
+    graph_def {
+      node { name: "x" op: "Placeholder"
+             attr { key: "dtype" value { type: DT_FLOAT } }
+             attr { key: "shape" value { shape { dim { size: -1 } dim { size: 3 } } } } }
+      node { name: "w" op: "Const"
+             attr { key: "dtype" value { type: DT_FLOAT } }
+             attr { key: "value" value { tensor {
+               dtype: DT_FLOAT tensor_shape { dim { size: 3 } dim { size: 2 } }
+               float_val: 1 } } } }
+      node { name: "y" op: "MatMul" input: "x" input: "w"
+             attr { key: "T" value { type: DT_FLOAT } } }
+      node { name: "recorded" op: "Identity" input: "y"
+             attr { key: "T" value { type: DT_FLOAT } }
+             attr { key: "_output_shapes" value { list { shape { dim { size: 7 } dim { size: 2 } } } } } }
+      node { name: "n" op: "NoOp" input: "^y" }
+    })pb", &meta));
+  Graph graph;
+  TFCKPT_ASSERT_OK(ImportMetaGraph(&graph, meta).status());
+  TFCKPT_ASSERT_OK_AND_ASSIGN(tensorflow::MetaGraphDef out, CreateMetaGraphDef(graph));
+  auto shapes = [&](int i) {
+    const auto& attr = out.graph_def().node(i).attr();
+    auto it = attr.find("_output_shapes");
+    return it == attr.end() ? std::string("none") : it->second.ShortDebugString();
+  };
+  EXPECT_EQ(shapes(0), "list { shape { dim { size: -1 } dim { size: 3 } } }");
+  EXPECT_EQ(shapes(1), "list { shape { dim { size: 3 } dim { size: 2 } } }");
+  EXPECT_EQ(shapes(2), "list { shape { dim { size: -1 } dim { size: 2 } } }");
+  EXPECT_EQ(shapes(3), "list { shape { dim { size: 7 } dim { size: 2 } } }");  // as imported
+  EXPECT_EQ(shapes(4), "none");  // no outputs
+  ExportMetaGraphOptions without;
+  without.add_shapes = false;
+  TFCKPT_ASSERT_OK_AND_ASSIGN(out, CreateMetaGraphDef(graph, without));
+  EXPECT_EQ(shapes(2), "none");
+}
+
 // TF refuses to write a GraphDef protobuf cannot hold (tensorflow#7770):
 // numpy initial values turned into Const nodes are the usual cause.
 TEST(MetaGraphTest, GraphOverTwoGigabytesIsRefusedAndNothingIsWritten) {

@@ -145,13 +145,17 @@ def _python_tutorial_graph():
 
 
 def _nodes(graph_def):
-    """name -> (op, inputs, attrs) without the shapes TF adds on export."""
+    """name -> (op, inputs, attrs), "_output_shapes" included."""
     out = {}
     for node in graph_def.node:
-        attrs = {k: v.SerializeToString(deterministic=True)
-                 for k, v in node.attr.items() if k != "_output_shapes"}
+        attrs = {k: v.SerializeToString(deterministic=True) for k, v in node.attr.items()}
         out[node.name] = (node.op, list(node.input), attrs)
     return out
+
+
+def _exported(graph):
+    """The GraphDef TF's export_meta_graph writes (with add_shapes)."""
+    return tf1.train.export_meta_graph(graph=graph).graph_def
 
 
 def test_cpp_graph_equals_tfs_graph(tutorial_dir):
@@ -159,7 +163,7 @@ def test_cpp_graph_equals_tfs_graph(tutorial_dir):
     meta = tf1.MetaGraphDef()
     meta.ParseFromString((out / "3-restoring" / "my_test_model-1000.meta").read_bytes())
     ours = _nodes(meta.graph_def)
-    theirs = _nodes(_python_tutorial_graph().as_graph_def())
+    theirs = _nodes(_exported(_python_tutorial_graph()))
     assert list(ours) == list(theirs)
     for name in theirs:
         assert ours[name] == theirs[name], name
@@ -176,7 +180,7 @@ def test_cpp_saving_graph_equals_tfs_graph(tutorial_dir):
         tf1.train.Saver()
         tf1.global_variables_initializer()
     ours = _nodes(meta.graph_def)
-    theirs = _nodes(graph.as_graph_def())
+    theirs = _nodes(_exported(graph))
     assert sorted(ours) == sorted(theirs)
     for name in theirs:
         assert ours[name] == theirs[name], name

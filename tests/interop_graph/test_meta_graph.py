@@ -134,8 +134,7 @@ def tf_export_after_import(meta_path):
 def comparable_nodes(meta):
     out = {}
     for node in meta.graph_def.node:
-        attrs = {k: v.SerializeToString(deterministic=True)
-                 for k, v in node.attr.items() if k != "_output_shapes"}
+        attrs = {k: v.SerializeToString(deterministic=True) for k, v in node.attr.items()}
         out[node.name] = (node.op, [i if ":" in i or i.startswith("^")
                                     else i + ":0" for i in node.input],
                           node.device, attrs)

@@ -1,4 +1,4 @@
-#include "src/builder/shape_inference.h"
+#include "src/graph/shape_inference.h"
 
 #include <algorithm>
 #include <cfloat>

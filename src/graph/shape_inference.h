@@ -1,15 +1,16 @@
-// Build-time shape inference for the ops GraphBuilder makes: the output
-// shapes of a node from its attrs, its input shapes and the values of
-// constant inputs, with TensorFlow's messages when they cannot fit.
-#ifndef TFCKPT_SRC_BUILDER_SHAPE_INFERENCE_H_
-#define TFCKPT_SRC_BUILDER_SHAPE_INFERENCE_H_
+// Shape functions: the output shapes of a node from its attrs, its input
+// shapes and the values of constant inputs, with TensorFlow's messages when
+// they cannot fit. GraphBuilder checks each node it makes with them, and
+// ShapeRefiner (shape_refiner.h) applies them to whole graphs.
+#ifndef TFCKPT_SRC_GRAPH_SHAPE_INFERENCE_H_
+#define TFCKPT_SRC_GRAPH_SHAPE_INFERENCE_H_
 
 #include <span>
 #include <string>
 #include <vector>
 
 #include "tensorflow/core/framework/node_def.pb.h"
-#include "tfckpt/graph_builder.h"
+#include "tfckpt/partial_shape.h"
 #include "tfckpt/status.h"
 #include "tfckpt/statusor.h"
 #include "tfckpt/tensor.h"
@@ -37,4 +38,4 @@ std::string SummarizeNodeDef(const tensorflow::NodeDef& node);
 
 }  // namespace tfckpt::internal
 
-#endif  // TFCKPT_SRC_BUILDER_SHAPE_INFERENCE_H_
+#endif  // TFCKPT_SRC_GRAPH_SHAPE_INFERENCE_H_
