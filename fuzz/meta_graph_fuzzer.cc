@@ -2,6 +2,7 @@
 // to an in-memory file, and read that back. A graph that imports must
 // export to a file that reads back to the same MetaGraphDef.
 #include <google/protobuf/stubs/logging.h>
+#include <google/protobuf/util/field_comparator.h>
 #include <google/protobuf/util/message_differencer.h>
 
 #include <cstddef>
@@ -36,7 +37,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!reread.ok()) {
     tfckpt::fuzzing::Fail("exported meta graph does not read back: " + reread.status().ToString());
   }
-  if (!google::protobuf::util::MessageDifferencer::Equals(*exported, *reread)) {
+  // A NaN read back is the same NaN (a Const's float_val may hold one).
+  google::protobuf::util::DefaultFieldComparator comparator;
+  comparator.set_treat_nan_as_equal(true);
+  google::protobuf::util::MessageDifferencer differencer;
+  differencer.set_field_comparator(&comparator);
+  if (!differencer.Compare(*exported, *reread)) {
     tfckpt::fuzzing::Fail("exported meta graph reads back different");
   }
   return 0;
