@@ -23,7 +23,6 @@ using tensorflow::NodeDef;
 constexpr std::string_view kUnboundInputs = "unbound_inputs";
 constexpr std::string_view kUnboundPrefix = "$unbound_inputs_";
 constexpr uint64_t kTwoGigabytes = uint64_t{1} << 31;
-constexpr std::string_view kOutputShapesAttr = "_output_shapes";
 
 // TF's ValueError for a GraphDef protobuf cannot hold.
 Status TooLarge(uint64_t bytes) {
@@ -276,7 +275,7 @@ StatusOr<tensorflow::MetaGraphDef> CreateMetaGraphDef(
       for (const PartialShape& shape : refiner.OutputShapes(&node)) {
         shape.ToProto(shapes.mutable_list()->add_shape());
       }
-      (*exported->mutable_attr())[std::string(kOutputShapesAttr)] = std::move(shapes);
+      (*exported->mutable_attr())[std::string(internal::kOutputShapesAttr)] = std::move(shapes);
     }
   }
   std::set<std::string> excluded;

@@ -19,7 +19,7 @@ const std::vector<PartialShape>& ShapeRefiner::OutputShapes(const Node* node) {
       continue;
     }
     const int num_outputs = std::max(top->num_outputs(), 0);
-    if (const tensorflow::AttrValue* recorded = top->FindAttr("_output_shapes")) {
+    if (const tensorflow::AttrValue* recorded = top->FindAttr(kOutputShapesAttr)) {
       std::vector<PartialShape> shapes;
       for (const auto& shape : recorded->list().shape()) {
         shapes.push_back(PartialShape::FromProto(shape));

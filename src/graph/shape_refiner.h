@@ -11,6 +11,7 @@
 #define TFCKPT_SRC_GRAPH_SHAPE_REFINER_H_
 
 #include <map>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -20,6 +21,10 @@
 #include "tfckpt/statusor.h"
 
 namespace tfckpt::internal {
+
+// The attr in which TF records a node's output shapes in the graphs it
+// exports, and from which it takes them back on import.
+inline constexpr std::string_view kOutputShapesAttr = "_output_shapes";
 
 class ShapeRefiner {
  public:
