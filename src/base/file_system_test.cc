@@ -2,6 +2,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <memory>
@@ -82,6 +83,33 @@ TEST_F(PosixFileSystemTest, WriteThenRead) {
   TFCKPT_ASSERT_OK(r->Read(6, 5, buf));
   EXPECT_EQ(std::string(buf, 5), std::string("w\0rld", 5));
   TFCKPT_ASSERT_OK(r->Read(11, 0, buf));
+}
+
+// Files past the write buffer reserve disk space ahead of their writes; the
+// closed file holds exactly its bytes and no leftover reserved blocks.
+TEST_F(PosixFileSystemTest, LargeWritesKeepNoReservedSpace) {
+  const std::string path = dir_.Join("large");
+  std::string expected;
+  {
+    TFCKPT_ASSERT_OK_AND_ASSIGN(std::unique_ptr<WritableFile> w, fs_->OpenForWrite(path));
+    for (size_t i = 0; i < 40; ++i) {
+      // Small pieces go through the buffer, large ones straight to the file.
+      const std::string piece(i % 3 == 0 ? (size_t{3} << 20) + i : 300000 + i,
+                              static_cast<char>('a' + i % 26));
+      TFCKPT_ASSERT_OK(w->Append(piece));
+      expected += piece;
+    }
+    TFCKPT_ASSERT_OK(w->Sync());
+    TFCKPT_ASSERT_OK(w->Append("tail"));
+    expected += "tail";
+    TFCKPT_ASSERT_OK(w->Close());
+  }
+  EXPECT_EQ(ReadFileOrDie(path), expected);
+  struct stat st {};
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  EXPECT_EQ(static_cast<size_t>(st.st_size), expected.size());
+  // st_blocks counts 512-byte units; allow one file system block of slack.
+  EXPECT_LE(static_cast<size_t>(st.st_blocks) * 512, expected.size() + 65536);
 }
 
 TEST_F(PosixFileSystemTest, ReadPastEndIsOutOfRange) {

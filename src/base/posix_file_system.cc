@@ -1,12 +1,16 @@
 // The local file system through POSIX calls. Reads use pread so one open
 // file serves many threads; writes are buffered and large appends bypass the
 // buffer so tensor bytes go straight from the caller's memory to the kernel.
+// Files that grow past the buffer reserve their disk space ahead of the
+// writes (fallocate), which makes writing into the page cache about 3x
+// faster on ext4 (bench/analysis.md).
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -108,12 +112,14 @@ class PosixWritableFile final : public WritableFile {
 
   Status Sync() override {
     TFCKPT_RETURN_IF_ERROR(Flush());
+    TFCKPT_RETURN_IF_ERROR(ReleaseReservation());
     if (fdatasync(fd_) != 0) return IoError(path_ + ": fsync", errno);
     return OkStatus();
   }
 
   Status Close() override {
     Status status = Flush();
+    if (status.ok()) status = ReleaseReservation();
     if (close(fd_) != 0 && status.ok()) status = IoError(path_ + ": close", errno);
     fd_ = -1;
     return status;
@@ -124,6 +130,39 @@ class PosixWritableFile final : public WritableFile {
 
  private:
   static constexpr size_t kBufferSize = size_t{1} << 20;
+  // Bounds of one reservation: it doubles the space reserved so far, so a
+  // file of N bytes takes O(log N) fallocate calls and holds at most
+  // kMaxReservation more than it needs while being written.
+  static constexpr uint64_t kMaxReservation = uint64_t{256} << 20;
+  // Set in reserved_end_ once fallocate fails: the file system lacks it or
+  // is short of space, and the writes alone report what matters.
+  static constexpr uint64_t kNoReservation = UINT64_MAX;
+
+  // Reserves disk space past the file's end (keeping its size) before a
+  // write reaches beyond what is reserved. Delayed allocation otherwise
+  // allocates blocks page by page as the write copies them.
+  void Reserve(uint64_t write_end) {
+    if (write_end <= reserved_end_ || write_end <= kBufferSize) return;
+    const uint64_t grow = std::max(std::clamp(reserved_end_, uint64_t{kBufferSize}, kMaxReservation),
+                                   write_end - reserved_end_);
+    if (fallocate(fd_, FALLOC_FL_KEEP_SIZE, static_cast<off_t>(reserved_end_),
+                  static_cast<off_t>(grow)) != 0) {
+      reserved_end_ = kNoReservation;
+      return;
+    }
+    reserved_end_ += grow;
+  }
+
+  // Frees the space reserved past the bytes written (ftruncate to the same
+  // size drops the blocks beyond it).
+  Status ReleaseReservation() {
+    if (reserved_end_ == kNoReservation || reserved_end_ <= written_) return OkStatus();
+    if (ftruncate(fd_, static_cast<off_t>(written_)) != 0) {
+      return IoError(path_ + ": truncate to " + std::to_string(written_) + " bytes", errno);
+    }
+    reserved_end_ = written_;
+    return OkStatus();
+  }
 
   Status Flush() {
     Status status = WriteAll(buffer_);
@@ -132,6 +171,8 @@ class PosixWritableFile final : public WritableFile {
   }
 
   Status WriteAll(std::string_view data) {
+    Reserve(written_ + data.size());
+    written_ += data.size();
     while (!data.empty()) {
       const ssize_t done = write(fd_, data.data(), data.size());
       if (done < 0) {
@@ -147,6 +188,8 @@ class PosixWritableFile final : public WritableFile {
   int fd_;
   std::string buffer_;
   uint64_t position_ = 0;
+  uint64_t written_ = 0;       // bytes handed to write(2)
+  uint64_t reserved_end_ = 0;  // file offset up to which space is reserved
 };
 
 class PosixFileSystem final : public FileSystem {
