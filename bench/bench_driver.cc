@@ -5,7 +5,7 @@
 // base_rss is the resident memory before the first timed run (the workload's
 // own tensors, for save), peak_rss the process's peak after the last.
 //
-//   tfckpt_bench_driver save SPEC PREFIX [--runs N] [--sync]
+//   tfckpt_bench_driver save SPEC PREFIX [--runs N] [--sync] [--shards S]
 //   tfckpt_bench_driver restore PREFIX [--runs N] [--threads T] [--map]
 //   tfckpt_bench_driver open PREFIX [--runs N]      (Open + one look-up)
 //   tfckpt_bench_driver memcpy BYTES [--runs N] [--threads T]
@@ -35,6 +35,7 @@ struct Args {
   std::vector<std::string> positional;
   int runs = 5;
   int threads = 0;
+  int shards = 1;
   bool sync = false;
   bool map = false;
 };
@@ -54,9 +55,9 @@ StatusOr<Args> ParseArgs(int argc, char** argv) {
   args.command = argv[1];
   for (int i = 2; i < argc; ++i) {
     const std::string_view arg = argv[i];
-    if ((arg == "--runs" || arg == "--threads") && i + 1 < argc) {
+    if ((arg == "--runs" || arg == "--threads" || arg == "--shards") && i + 1 < argc) {
       TFCKPT_ASSIGN_OR_RETURN(const int value, ParseInt(argv[++i]));
-      (arg == "--runs" ? args.runs : args.threads) = value;
+      (arg == "--runs" ? args.runs : arg == "--threads" ? args.threads : args.shards) = value;
     } else if (arg == "--sync") {
       args.sync = true;
     } else if (arg == "--map") {
@@ -86,23 +87,20 @@ void Print(const Measurement& m) {
 StatusOr<Measurement> Save(const Args& args) {
   if (args.positional.size() != 2) return InvalidArgumentError("save SPEC PREFIX");
   TFCKPT_ASSIGN_OR_RETURN(const std::vector<TensorSpec> specs, ReadSpecFile(args.positional[0]));
-  std::vector<Tensor> tensors;
+  std::vector<SaveEntry> tensors;
   Measurement m;
   for (size_t i = 0; i < specs.size(); ++i) {
     TFCKPT_ASSIGN_OR_RETURN(Tensor t, RandomTensor(specs[i].dtype, specs[i].shape, i));
     m.bytes += PayloadBytes(t);
-    tensors.push_back(std::move(t));
+    tensors.push_back({specs[i].name, std::move(t), ""});
   }
   m.base_rss = CurrentRssBytes();
-  BundleWriterOptions options;
-  options.sync = args.sync;
+  WriteBundleOptions options;
+  options.writer.sync = args.sync;
+  options.num_shards = args.shards;
   for (int run = -1; run < args.runs; ++run) {  // run -1: warm-up
     const double start = NowSeconds();
-    TFCKPT_ASSIGN_OR_RETURN(auto writer, BundleWriter::Create(args.positional[1], options));
-    for (size_t i = 0; i < specs.size(); ++i) {
-      TFCKPT_RETURN_IF_ERROR(writer->Add(specs[i].name, tensors[i]));
-    }
-    TFCKPT_RETURN_IF_ERROR(writer->Finish());
+    TFCKPT_RETURN_IF_ERROR(WriteBundle(args.positional[1], tensors, options));
     if (run >= 0) m.times.push_back(NowSeconds() - start);
   }
   return m;

@@ -42,6 +42,7 @@ OTHER_PEERS = [
 LABELS = {
     "tfckpt": "tfckpt (page cache)",
     "tfckpt-durable": "tfckpt (fsync)",
+    "tfckpt-2shards": "tfckpt (2 data files in parallel)",
     "tfckpt-1thread": "tfckpt (1 thread)",
     "tfckpt-mapped": "tfckpt MapTensors (mmap, CRC-checked)",
     "tf-raw": "TF SaveV2/RestoreV2",
@@ -167,6 +168,13 @@ def measure_workload(key, spec, args, pythons):
     prefix = os.path.join(work, "tfckpt", "model")
     log("tfckpt", "save", run_json([driver, "save", spec_path, prefix] + runs))
     log("tfckpt", "restore", run_json([driver, "restore", prefix] + runs))
+    if skipped("tfckpt-2shards"):
+        results["tfckpt-2shards"] = {"skip": "skipped (--skip, time budget)"}
+    else:
+        sharded = os.path.join(work, "sharded", "model")
+        log("tfckpt-2shards", "save",
+            run_json([driver, "save", spec_path, sharded, "--shards", "2"] + runs))
+        remove(os.path.join(work, "sharded"))
     if skipped("tfckpt-1thread"):
         results["tfckpt-1thread"] = {"skip": "skipped (--skip, time budget)"}
     else:
@@ -372,6 +380,10 @@ def targets(all_results, micro, spec_bytes):
               2, "x")
         check(rows, "(A) save vs safetensors save_file (page cache)",
               ratio(r, "tfckpt", "save", "safetensors"), 1, "x")
+        check(rows, "(A) save, 2 data files, vs TF SaveV2 (page cache)",
+              ratio(r, "tfckpt-2shards", "save", "tf-raw"), 2, "x")
+        check(rows, "(A) save, 2 data files, vs safetensors save_file (page cache)",
+              ratio(r, "tfckpt-2shards", "save", "safetensors"), 1, "x")
         restore = r.get("tfckpt", {}).get("restore", {})
         if "peak_rss" in restore:
             check(rows, "(A) restore peak RSS - checkpoint size",

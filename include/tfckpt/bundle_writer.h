@@ -46,6 +46,24 @@ struct BundleWriterOptions {
   bool sync = true;
 };
 
+// One tensor to save: the whole tensor under `name`, or, when `slice_spec`
+// is set ("10 20 0,5:0,20" as in SaveV2), one slice of partitioned `name`.
+struct SaveEntry {
+  std::string name;
+  Tensor tensor;
+  std::string slice_spec;
+};
+
+struct WriteBundleOptions {
+  BundleWriterOptions writer;
+  // Data files to spread the tensors over, each written by a thread of its
+  // own: min(num_shards, number of tensors) files PREFIX.data-0000i-of-0000N,
+  // which TensorFlow reads like the output of its sharded saves. 1 writes
+  // the files BundleWriter writes. With several, the file system's
+  // writable files are used from several threads at once (each by one).
+  int num_shards = 1;
+};
+
 class BundleWriter {
  public:
   // Creates the directory of `prefix` (one level) when missing and opens the
@@ -76,9 +94,19 @@ class BundleWriter {
 
  private:
   struct Rep;
+  friend Status WriteBundle(const std::string& prefix, const std::vector<SaveEntry>& tensors,
+                            const WriteBundleOptions& options);
   explicit BundleWriter(std::unique_ptr<Rep> rep);
   std::unique_ptr<Rep> rep_;
 };
+
+// Writes `tensors`, in the order given, as the bundle at `prefix`, with the
+// crash safety of BundleWriter. With several shards, shard i holds the i-th
+// run of consecutive tensors, the runs cut near equal shares of the bytes.
+// Errors name the tensor (INVALID_ARGUMENT as for Add()/AddSlice(), or for a
+// malformed slice_spec).
+Status WriteBundle(const std::string& prefix, const std::vector<SaveEntry>& tensors,
+                   const WriteBundleOptions& options = {});
 
 // Joins complete bundles (such as the per-device bundles of a sharded save)
 // into one bundle at `merged_prefix`, as TensorFlow's MergeV2Checkpoints

@@ -48,6 +48,7 @@
 #include <utility>
 #include <vector>
 
+#include "tfckpt/bundle_writer.h"
 #include "tfckpt/checkpoint_state.h"
 #include "tfckpt/file_system.h"
 #include "tfckpt/status.h"
@@ -83,14 +84,10 @@ struct CheckpointSaverOptions {
   // Taken only with the default (local) file system, as other file systems
   // have no such lock.
   bool lock_save_dir = true;
-};
-
-// One tensor to save: the whole tensor under `name`, or, when `slice_spec`
-// is set ("10 20 0,5:0,20" as in SaveV2), one slice of partitioned `name`.
-struct SaveEntry {
-  std::string name;
-  Tensor tensor;
-  std::string slice_spec;
+  // Data files per checkpoint, written in parallel (WriteBundle). 1 writes
+  // files byte-identical to TensorFlow's Saver; more spread a large save
+  // over several cores.
+  int num_shards = 1;
 };
 
 class CheckpointSaver {

@@ -1,6 +1,8 @@
 #include "tfckpt/bundle_writer.h"
 
+#include <algorithm>
 #include <limits>
+#include <optional>
 #include <map>
 #include <string>
 #include <thread>
@@ -56,33 +58,76 @@ Status RenameAndSync(FileSystem* fs, const std::string& prefix, AtomicFileWriter
   return sync ? fs->SyncDir(DirName(prefix)) : OkStatus();
 }
 
+// Appends a tensor's encoding to `file` and records where and what it is
+// (offset, size, checksum) in `entry`; then pads to `alignment`. Writers of
+// different files may run at once.
+Status WriteTensorData(WritableFile* file, const Tensor& tensor, uint64_t alignment,
+                       tensorflow::BundleEntryProto* entry) {
+  entry->set_offset(static_cast<int64_t>(file->position()));
+  uint32_t crc = 0;
+  if (tensor.dtype() == DataType::kString) {
+    std::string encoded;
+    crc = internal::EncodeStringTensor(tensor.strings(), &encoded);
+    TFCKPT_RETURN_IF_ERROR(file->Append(encoded));
+    entry->set_size(static_cast<int64_t>(encoded.size()));
+  } else if (tensor.byte_size() >= kOverlapChecksumBytes) {
+    std::thread checksummer([&] { crc = crc32c::Value(tensor.bytes()); });
+    const Status appended = file->Append(tensor.bytes());
+    checksummer.join();
+    TFCKPT_RETURN_IF_ERROR(appended);
+    entry->set_size(static_cast<int64_t>(tensor.byte_size()));
+  } else {
+    crc = crc32c::Value(tensor.bytes());
+    TFCKPT_RETURN_IF_ERROR(file->Append(tensor.bytes()));
+    entry->set_size(static_cast<int64_t>(tensor.byte_size()));
+  }
+  entry->set_crc32c(crc32c::Mask(crc));
+  if (const uint64_t rest = file->position() % alignment; rest != 0) {
+    TFCKPT_RETURN_IF_ERROR(file->Append(std::string(alignment - rest, '\0')));
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
 struct BundleWriter::Rep {
   std::string prefix;
   BundleWriterOptions options;
   FileSystem* fs = nullptr;
-  std::unique_ptr<AtomicFileWriter> data;
+  std::vector<std::unique_ptr<AtomicFileWriter>> data;  // one per shard
   // Ordered by key: the index is written in key order at Finish().
   EntryMap entries;
   Status status;  // first error; sticky
   bool finished = false;
+
+  // Validates the options and opens `num_shards` temporary data files.
+  static StatusOr<std::unique_ptr<Rep>> Create(std::string prefix, BundleWriterOptions options,
+                                               int num_shards);
 
   Status Fail(Status s) {
     if (status.ok()) status = s;
     return s;
   }
 
-  // Appends a tensor's encoding to the data file and records its entry.
-  Status AddEntry(std::string key, const Tensor& tensor);
+  // Records the entry of a whole tensor, or of one slice of a partitioned
+  // tensor, and returns it for WriteTensorData to complete.
+  StatusOr<tensorflow::BundleEntryProto*> NewEntry(std::string key, const Tensor& tensor);
+  StatusOr<tensorflow::BundleEntryProto*> NewSliceEntry(const std::string& name,
+                                                        const TensorShape& full_shape,
+                                                        const TensorSlice& slice,
+                                                        const Tensor& slice_tensor);
+  Status WriteData(int shard, const Tensor& tensor, tensorflow::BundleEntryProto* entry) {
+    return WriteTensorData(data[static_cast<size_t>(shard)]->file(), tensor,
+                           static_cast<uint64_t>(options.data_alignment), entry);
+  }
   Status Commit();
 };
 
 BundleWriter::BundleWriter(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
 BundleWriter::~BundleWriter() = default;
 
-StatusOr<std::unique_ptr<BundleWriter>> BundleWriter::Create(
-    std::string prefix, BundleWriterOptions options) {
+StatusOr<std::unique_ptr<BundleWriter::Rep>> BundleWriter::Rep::Create(
+    std::string prefix, BundleWriterOptions options, int num_shards) {
   if (prefix.empty()) return InvalidArgumentError("bundle prefix is empty");
   if (options.data_alignment < 1) {
     return InvalidArgumentError("data_alignment must be >= 1, got " +
@@ -93,14 +138,26 @@ StatusOr<std::unique_ptr<BundleWriter>> BundleWriter::Create(
   rep->options = options;
   rep->prefix = std::move(prefix);
   TFCKPT_RETURN_IF_ERROR(rep->fs->CreateDir(DirName(rep->prefix)));
-  TFCKPT_ASSIGN_OR_RETURN(
-      rep->data, AtomicFileWriter::Open(rep->fs, internal::DataFilename(rep->prefix, 0, 1)));
+  for (int shard = 0; shard < num_shards; ++shard) {
+    TFCKPT_ASSIGN_OR_RETURN(
+        auto file, AtomicFileWriter::Open(rep->fs, internal::DataFilename(rep->prefix, shard,
+                                                                          num_shards)));
+    rep->data.push_back(std::move(file));
+  }
+  return rep;
+}
+
+StatusOr<std::unique_ptr<BundleWriter>> BundleWriter::Create(
+    std::string prefix, BundleWriterOptions options) {
+  TFCKPT_ASSIGN_OR_RETURN(auto rep, Rep::Create(std::move(prefix), options, 1));
   return std::unique_ptr<BundleWriter>(new BundleWriter(std::move(rep)));
 }
 
 const std::string& BundleWriter::prefix() const { return rep_->prefix; }
 
-Status BundleWriter::Rep::AddEntry(std::string key, const Tensor& tensor) {
+StatusOr<tensorflow::BundleEntryProto*> BundleWriter::Rep::NewEntry(std::string key,
+                                                                    const Tensor& tensor) {
+  if (key.empty()) return InvalidArgumentError("bundle " + prefix + ": tensor name is empty");
   if (entries.count(key) != 0) {
     return InvalidArgumentError("bundle " + prefix + ": tensor '" + key +
                                 "' was already added");
@@ -110,76 +167,35 @@ Status BundleWriter::Rep::AddEntry(std::string key, const Tensor& tensor) {
                                 std::string(DataTypeName(tensor.dtype())) +
                                 ", which cannot be saved");
   }
-  WritableFile* file = data->file();
-  tensorflow::BundleEntryProto entry;
+  tensorflow::BundleEntryProto& entry = entries[std::move(key)];
   entry.set_dtype(static_cast<tensorflow::DataType>(tensor.dtype()));
   internal::ShapeToProto(tensor.shape(), entry.mutable_shape());
-  entry.set_offset(static_cast<int64_t>(file->position()));
-  uint32_t crc = 0;
-  if (tensor.dtype() == DataType::kString) {
-    std::string encoded;
-    crc = internal::EncodeStringTensor(tensor.strings(), &encoded);
-    TFCKPT_RETURN_IF_ERROR(file->Append(encoded));
-    entry.set_size(static_cast<int64_t>(encoded.size()));
-  } else if (tensor.byte_size() >= kOverlapChecksumBytes) {
-    std::thread checksummer([&] { crc = crc32c::Value(tensor.bytes()); });
-    const Status appended = file->Append(tensor.bytes());
-    checksummer.join();
-    TFCKPT_RETURN_IF_ERROR(appended);
-    entry.set_size(static_cast<int64_t>(tensor.byte_size()));
-  } else {
-    crc = crc32c::Value(tensor.bytes());
-    TFCKPT_RETURN_IF_ERROR(file->Append(tensor.bytes()));
-    entry.set_size(static_cast<int64_t>(tensor.byte_size()));
-  }
-  entry.set_crc32c(crc32c::Mask(crc));
-  const auto alignment = static_cast<uint64_t>(options.data_alignment);
-  if (const uint64_t rest = file->position() % alignment; rest != 0) {
-    TFCKPT_RETURN_IF_ERROR(file->Append(std::string(alignment - rest, '\0')));
-  }
-  entries.emplace(std::move(key), std::move(entry));
-  return OkStatus();
+  return &entry;
 }
 
-Status BundleWriter::Add(std::string_view name, const Tensor& tensor) {
-  if (rep_->finished) return FailedPreconditionError("bundle " + rep_->prefix + ": Add after Finish");
-  TFCKPT_RETURN_IF_ERROR(rep_->status);
-  if (name.empty()) {
-    return rep_->Fail(InvalidArgumentError("bundle " + rep_->prefix + ": tensor name is empty"));
-  }
-  return rep_->Fail(rep_->AddEntry(std::string(name), tensor));
-}
-
-Status BundleWriter::AddSlice(std::string_view full_name, const TensorShape& full_shape,
-                              const TensorSlice& slice, const Tensor& slice_tensor) {
-  if (rep_->finished) {
-    return FailedPreconditionError("bundle " + rep_->prefix + ": AddSlice after Finish");
-  }
-  TFCKPT_RETURN_IF_ERROR(rep_->status);
-  const std::string name(full_name);
-  if (name.empty()) {
-    return rep_->Fail(InvalidArgumentError("bundle " + rep_->prefix + ": tensor name is empty"));
-  }
+StatusOr<tensorflow::BundleEntryProto*> BundleWriter::Rep::NewSliceEntry(
+    const std::string& name, const TensorShape& full_shape, const TensorSlice& slice,
+    const Tensor& slice_tensor) {
+  if (name.empty()) return InvalidArgumentError("bundle " + prefix + ": tensor name is empty");
   auto slice_shape = slice.SliceShape(full_shape);
   if (!slice_shape.ok()) {
-    return rep_->Fail(
-        slice_shape.status().WithContext("bundle " + rep_->prefix + ": tensor '" + name + "'"));
+    return slice_shape.status().WithContext("bundle " + prefix + ": tensor '" + name + "'");
   }
   if (!(*slice_shape == slice_tensor.shape())) {
-    return rep_->Fail(InvalidArgumentError(
-        "bundle " + rep_->prefix + ": slice " + slice.DebugString() + " of tensor '" + name +
-        "' has shape " + slice_shape->DebugString() + " but the given tensor is " +
-        slice_tensor.shape().DebugString()));
+    return InvalidArgumentError("bundle " + prefix + ": slice " + slice.DebugString() +
+                                " of tensor '" + name + "' has shape " +
+                                slice_shape->DebugString() + " but the given tensor is " +
+                                slice_tensor.shape().DebugString());
   }
   // As in TensorFlow, a slice covering the whole tensor is stored plainly.
-  if (slice.Covers(full_shape)) return Add(name, slice_tensor);
+  if (slice.Covers(full_shape)) return NewEntry(name, slice_tensor);
 
-  auto it = rep_->entries.find(name);
-  if (it == rep_->entries.end()) {
+  auto it = entries.find(name);
+  if (it == entries.end()) {
     tensorflow::BundleEntryProto full_entry;
     full_entry.set_dtype(static_cast<tensorflow::DataType>(slice_tensor.dtype()));
     internal::ShapeToProto(full_shape, full_entry.mutable_shape());
-    it = rep_->entries.emplace(name, std::move(full_entry)).first;
+    it = entries.emplace(name, std::move(full_entry)).first;
   } else {
     // Compare the proto fields directly: converting the entry would convert
     // every slice added so far, making many slices quadratic.
@@ -189,28 +205,49 @@ Status BundleWriter::AddSlice(std::string_view full_name, const TensorShape& ful
     if (existing.slices_size() == 0 ||
         existing.dtype() != static_cast<tensorflow::DataType>(slice_tensor.dtype()) ||
         existing.shape().SerializeAsString() != shape_proto.SerializeAsString()) {
-      return rep_->Fail(InvalidArgumentError(
-          "bundle " + rep_->prefix + ": slice of tensor '" + name +
+      return InvalidArgumentError(
+          "bundle " + prefix + ": slice of tensor '" + name +
           "' conflicts with an earlier entry of that name (different dtype or shape, "
-          "or not partitioned)"));
+          "or not partitioned)");
     }
   }
   internal::SliceToProto(slice, it->second.add_slices());
-  return rep_->Fail(rep_->AddEntry(internal::EncodeTensorNameSlice(name, slice), slice_tensor));
+  return NewEntry(internal::EncodeTensorNameSlice(name, slice), slice_tensor);
+}
+
+Status BundleWriter::Add(std::string_view name, const Tensor& tensor) {
+  if (rep_->finished) return FailedPreconditionError("bundle " + rep_->prefix + ": Add after Finish");
+  TFCKPT_RETURN_IF_ERROR(rep_->status);
+  auto entry = rep_->NewEntry(std::string(name), tensor);
+  if (!entry.ok()) return rep_->Fail(entry.status());
+  return rep_->Fail(rep_->WriteData(0, tensor, *entry));
+}
+
+Status BundleWriter::AddSlice(std::string_view full_name, const TensorShape& full_shape,
+                              const TensorSlice& slice, const Tensor& slice_tensor) {
+  if (rep_->finished) {
+    return FailedPreconditionError("bundle " + rep_->prefix + ": AddSlice after Finish");
+  }
+  TFCKPT_RETURN_IF_ERROR(rep_->status);
+  auto entry = rep_->NewSliceEntry(std::string(full_name), full_shape, slice, slice_tensor);
+  if (!entry.ok()) return rep_->Fail(entry.status());
+  return rep_->Fail(rep_->WriteData(0, slice_tensor, *entry));
 }
 
 Status BundleWriter::Rep::Commit() {
   tensorflow::BundleHeaderProto header;
-  header.set_num_shards(1);
+  header.set_num_shards(static_cast<int32_t>(data.size()));
   header.set_endianness(tensorflow::BundleHeaderProto::LITTLE);
   header.mutable_version()->set_producer(internal::kBundleVersion);
   TFCKPT_ASSIGN_OR_RETURN(auto index, WriteIndex(fs, prefix, header, entries));
-  // Both files are complete: sync them, then rename (data first), then one
+  // All files are complete: sync them, then rename (data first), then one
   // directory fsync, rather than a directory fsync per file.
-  TFCKPT_RETURN_IF_ERROR(data->Close(options.sync));
+  for (const auto& file : data) TFCKPT_RETURN_IF_ERROR(file->Close(options.sync));
   TFCKPT_RETURN_IF_ERROR(index->Close(options.sync));
-  return RenameAndSync(fs, prefix, index.get(), options.sync,
-                       [&] { return data->RenameIntoPlace(); });
+  return RenameAndSync(fs, prefix, index.get(), options.sync, [&]() -> Status {
+    for (const auto& file : data) TFCKPT_RETURN_IF_ERROR(file->RenameIntoPlace());
+    return OkStatus();
+  });
 }
 
 Status BundleWriter::Finish() {
@@ -220,6 +257,90 @@ Status BundleWriter::Finish() {
   rep_->finished = true;
   TFCKPT_RETURN_IF_ERROR(rep_->status);
   return rep_->Fail(rep_->Commit());
+}
+
+namespace {
+
+// Bytes a tensor adds to its data file, near enough to balance shards.
+uint64_t ApproximateDataBytes(const Tensor& tensor) {
+  if (tensor.dtype() != DataType::kString) return tensor.byte_size();
+  uint64_t bytes = 0;
+  for (const std::string& s : tensor.strings()) bytes += s.size() + 1;
+  return bytes;
+}
+
+// The shard of each tensor: min(num_shards, tensors) runs of consecutive
+// tensors, none empty, a run ending where the bytes so far pass its equal
+// share. Returns the number of shards (at least 1).
+int AssignShards(const std::vector<SaveEntry>& tensors, int num_shards,
+                 std::vector<int>* shard_of) {
+  const int count = static_cast<int>(
+      std::max<size_t>(1, std::min(tensors.size(), static_cast<size_t>(num_shards))));
+  uint64_t total = 0;
+  for (const SaveEntry& entry : tensors) total += ApproximateDataBytes(entry.tensor);
+  shard_of->assign(tensors.size(), 0);
+  int shard = 0;
+  uint64_t before = 0;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const uint64_t bytes = ApproximateDataBytes(tensors[i].tensor);
+    // The share the middle of this tensor's bytes falls in.
+    const long double middle = static_cast<long double>(before) + bytes / 2.0L;
+    const bool past_share = total > 0 && middle * count / static_cast<long double>(total) >=
+                                             static_cast<long double>(shard + 1);
+    // Each shard left needs one of the tensors left.
+    const bool needed_later = tensors.size() - i <= static_cast<size_t>(count - 1 - shard);
+    if (i > 0 && shard < count - 1 && (past_share || needed_later)) ++shard;
+    (*shard_of)[i] = shard;
+    before += bytes;
+  }
+  return count;
+}
+
+}  // namespace
+
+Status WriteBundle(const std::string& prefix, const std::vector<SaveEntry>& tensors,
+                   const WriteBundleOptions& options) {
+  if (options.num_shards < 1) {
+    return InvalidArgumentError("num_shards must be >= 1, got " +
+                                std::to_string(options.num_shards));
+  }
+  std::vector<int> shard_of;
+  const int num_shards = AssignShards(tensors, options.num_shards, &shard_of);
+  TFCKPT_ASSIGN_OR_RETURN(auto rep, BundleWriter::Rep::Create(prefix, options.writer, num_shards));
+  // Entries are recorded here, in order; each shard's thread then fills in
+  // its own entries as it writes its data file.
+  struct Job {
+    const Tensor* tensor;
+    tensorflow::BundleEntryProto* entry;
+  };
+  std::vector<std::vector<Job>> jobs(static_cast<size_t>(num_shards));
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const SaveEntry& tensor = tensors[i];
+    StatusOr<std::optional<ShapeAndSlice>> slice = ParseShapeAndSlice(tensor.slice_spec);
+    if (!slice.ok()) {
+      return slice.status().WithContext("bundle " + prefix + ": tensor '" + tensor.name + "'");
+    }
+    TFCKPT_ASSIGN_OR_RETURN(
+        tensorflow::BundleEntryProto * entry,
+        slice->has_value()
+            ? rep->NewSliceEntry(tensor.name, (*slice)->full_shape, (*slice)->slice, tensor.tensor)
+            : rep->NewEntry(tensor.name, tensor.tensor));
+    entry->set_shard_id(shard_of[i]);
+    jobs[static_cast<size_t>(shard_of[i])].push_back({&tensor.tensor, entry});
+  }
+  std::vector<Status> results(jobs.size());
+  const auto write_shard = [&](size_t shard) {
+    for (const Job& job : jobs[shard]) {
+      results[shard] = rep->WriteData(static_cast<int>(shard), *job.tensor, job.entry);
+      if (!results[shard].ok()) return;
+    }
+  };
+  std::vector<std::thread> writers;
+  for (size_t shard = 1; shard < jobs.size(); ++shard) writers.emplace_back(write_shard, shard);
+  write_shard(0);
+  for (std::thread& writer : writers) writer.join();
+  for (const Status& result : results) TFCKPT_RETURN_IF_ERROR(result);
+  return rep->Commit();
 }
 
 namespace {

@@ -8,7 +8,6 @@
 
 #include "src/base/file_lock.h"
 #include "tfckpt/bundle_writer.h"
-#include "tfckpt/tensor_slice.h"
 
 namespace tfckpt {
 namespace {
@@ -61,24 +60,14 @@ struct CheckpointSaver::Rep {
     }
   }
 
-  Status WriteBundle(std::vector<SaveEntry> tensors, const std::string& prefix) const {
+  Status WriteSortedBundle(std::vector<SaveEntry> tensors, const std::string& prefix) const {
     // TensorFlow's Saver writes tensors sorted by name.
     std::stable_sort(tensors.begin(), tensors.end(),
                      [](const SaveEntry& a, const SaveEntry& b) { return a.name < b.name; });
-    BundleWriterOptions writer_options;
-    writer_options.file_system = fs;
-    TFCKPT_ASSIGN_OR_RETURN(auto writer, BundleWriter::Create(prefix, writer_options));
-    for (const SaveEntry& entry : tensors) {
-      TFCKPT_ASSIGN_OR_RETURN(std::optional<ShapeAndSlice> slice,
-                              ParseShapeAndSlice(entry.slice_spec));
-      if (slice.has_value()) {
-        TFCKPT_RETURN_IF_ERROR(
-            writer->AddSlice(entry.name, slice->full_shape, slice->slice, entry.tensor));
-      } else {
-        TFCKPT_RETURN_IF_ERROR(writer->Add(entry.name, entry.tensor));
-      }
-    }
-    return writer->Finish();
+    WriteBundleOptions write_options;
+    write_options.writer.file_system = fs;
+    write_options.num_shards = options.num_shards;
+    return WriteBundle(prefix, tensors, write_options);
   }
 
   // The tracked list after recording a save of `prefix` at `now`.
@@ -123,6 +112,10 @@ StatusOr<std::unique_ptr<CheckpointSaver>> CheckpointSaver::Create(
   if (!(options.keep_checkpoint_every_n_hours > 0)) {
     return InvalidArgumentError("keep_checkpoint_every_n_hours must be > 0");
   }
+  if (options.num_shards < 1) {
+    return InvalidArgumentError("num_shards must be >= 1, got " +
+                                std::to_string(options.num_shards));
+  }
   TFCKPT_RETURN_IF_ERROR(CheckLatestFilename(options.latest_filename));
   auto rep = std::make_unique<Rep>();
   if (!options.clock) options.clock = SystemTime;
@@ -165,7 +158,7 @@ StatusOr<std::string> CheckpointSaver::Save(std::vector<SaveEntry> tensors,
   }
   rep_->CleanStaleTempFiles(save_dir);
   const auto write_at = [&](const std::string& at) {
-    Status written = save_options.write ? save_options.write(at) : rep_->WriteBundle(tensors, at);
+    Status written = save_options.write ? save_options.write(at) : rep_->WriteSortedBundle(tensors, at);
     return written.WithContext("saving checkpoint " + at);
   };
   UpdateCheckpointStateOptions state_options;

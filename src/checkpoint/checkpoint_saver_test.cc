@@ -106,6 +106,9 @@ TEST_F(SaverTest, RejectsBadOptionsAndCollidingPaths) {
   options.max_to_keep = -1;
   EXPECT_THAT(MakeSaver(options), StatusIs(StatusCode::kInvalidArgument));
   options.max_to_keep = 5;
+  options.num_shards = 0;
+  EXPECT_THAT(MakeSaver(options), StatusIs(StatusCode::kInvalidArgument, HasSubstr("num_shards")));
+  options.num_shards = 1;
   options.latest_filename = "sub/checkpoint";
   EXPECT_THAT(MakeSaver(options), StatusIs(StatusCode::kInvalidArgument));
   TFCKPT_ASSERT_OK_AND_ASSIGN(auto saver, MakeSaver({}));
@@ -136,6 +139,27 @@ TEST_F(SaverTest, RecoverLastCheckpointsAdoptsExistingFiles) {
               ElementsAre(dir_.Join("m-0"), dir_.Join("m-1"), dir_.Join("m-2")));
 }
 
+TEST_F(SaverTest, ShardedSavesReadBackAndRetentionDeletesEveryShard) {
+  CheckpointSaverOptions options;
+  options.max_to_keep = 1;
+  options.num_shards = 2;
+  TFCKPT_ASSERT_OK_AND_ASSIGN(auto saver, MakeSaver(options));
+  for (int step = 1; step <= 2; ++step) {
+    ASSERT_THAT(saver->Save(Tensors(static_cast<float>(step)), dir_.Join("m"),
+                            {.global_step = step}),
+                IsOk());
+  }
+  std::vector<std::string> names = *FileSystem::Default()->ListDir(dir_.path());
+  std::sort(names.begin(), names.end());
+  EXPECT_THAT(names, ElementsAre("checkpoint", "m-2.data-00000-of-00002",
+                                 "m-2.data-00001-of-00002", "m-2.index"));
+  TFCKPT_ASSERT_OK_AND_ASSIGN(auto reader, BundleReader::Open(dir_.Join("m-2")));
+  TFCKPT_ASSERT_OK_AND_ASSIGN(const Tensor w, reader->ReadTensor("w"));
+  EXPECT_EQ(w.flat<float>()[1], 3.0f);
+  TFCKPT_ASSERT_OK_AND_ASSIGN(const Tensor strings, reader->ReadTensor("names"));
+  EXPECT_EQ(strings.strings()[1], std::string(200, 'b'));
+}
+
 TEST_F(SaverTest, StaleTempFilesAreCleanedByTheNextSave) {
   testing::WriteFileOrDie(dir_.Join("m-1.index.tempstate123"), "half");
   testing::WriteFileOrDie(dir_.Join("m-1.data-00000-of-00001.tempstate99"), "half");
@@ -151,9 +175,12 @@ TEST_F(SaverTest, StaleTempFilesAreCleanedByTheNextSave) {
 // A failure at any mutating file operation makes Save fail (unless it only
 // hit the best-effort deletion of an old checkpoint) and the state file
 // still names a complete checkpoint.
-TEST_F(SaverTest, FaultAtAnyOperationLeavesALoadableCheckpoint) {
+class SaverFaultTest : public SaverTest, public ::testing::WithParamInterface<int> {};
+
+TEST_P(SaverFaultTest, FaultAtAnyOperationLeavesALoadableCheckpoint) {
   CheckpointSaverOptions options;
   options.max_to_keep = 1;
+  options.num_shards = GetParam();
   int faults = 0;
   for (int fail_at = 1;; ++fail_at) {
     TempDir dir;
@@ -190,6 +217,8 @@ TEST_F(SaverTest, FaultAtAnyOperationLeavesALoadableCheckpoint) {
   }
   EXPECT_GT(faults, 10);
 }
+
+INSTANTIATE_TEST_SUITE_P(Shards, SaverFaultTest, ::testing::Values(1, 2));
 
 }  // namespace
 }  // namespace tfckpt

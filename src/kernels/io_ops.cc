@@ -49,21 +49,14 @@ StatusOr<Fn> MakeSaveV2(const Node&) {
                             StringVector(ctx, 1, "tensor_names", n));
     TFCKPT_ASSIGN_OR_RETURN(auto slices,
                             StringVector(ctx, 2, "shape_and_slices", n));
-    BundleWriterOptions options;
-    options.file_system = ctx->file_system();
-    TFCKPT_ASSIGN_OR_RETURN(auto writer, BundleWriter::Create(prefix, options));
+    std::vector<SaveEntry> tensors;
+    tensors.reserve(n);
     for (size_t i = 0; i < n; ++i) {
-      const Tensor& t = ctx->input(static_cast<int>(i + 3));
-      TFCKPT_ASSIGN_OR_RETURN(std::optional<ShapeAndSlice> slice,
-                              ParseShapeAndSlice(slices[i]));
-      if (slice.has_value()) {
-        TFCKPT_RETURN_IF_ERROR(
-            writer->AddSlice(names[i], slice->full_shape, slice->slice, t));
-      } else {
-        TFCKPT_RETURN_IF_ERROR(writer->Add(names[i], t));
-      }
+      tensors.push_back({names[i], ctx->input(static_cast<int>(i + 3)), slices[i]});
     }
-    return writer->Finish();
+    WriteBundleOptions options;
+    options.writer.file_system = ctx->file_system();
+    return WriteBundle(prefix, tensors, options);
   });
 }
 

@@ -171,8 +171,9 @@ class InteropTool:
         self._path = path
         self._tmp = tmp_path_factory
 
-    def write(self, prefix, entries, data_alignment=None):
-        """entries: (name, value) or (name, value, Slice), in add order."""
+    def write(self, prefix, entries, data_alignment=None, num_shards=None):
+        """entries: (name, value) or (name, value, Slice), in add order;
+        with num_shards, written by WriteBundle over that many data files."""
         work = self._tmp.mktemp("spec")
         tensors = []
         for i, (name, value, *part) in enumerate(entries):
@@ -192,6 +193,8 @@ class InteropTool:
         doc = {"tensors": tensors}
         if data_alignment is not None:
             doc["data_alignment"] = data_alignment
+        if num_shards is not None:
+            doc["num_shards"] = num_shards
         (work / "spec.json").write_text(json.dumps(doc))
         _run([self._path, "write", str(work / "spec.json"), str(prefix)])
 

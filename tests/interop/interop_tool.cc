@@ -169,11 +169,32 @@ StatusOr<Tensor> TensorFromSpec(const json& spec,
   return Tensor::FromBytes(dtype, shape, bytes);
 }
 
+// SaveV2's "10 4 0,5:-" form of a slice spec.
+StatusOr<std::string> SaveV2SliceSpec(const json& entry) {
+  std::string spec;
+  for (const json& dim : entry.at("full_shape")) spec += std::to_string(dim.get<int64_t>()) + " ";
+  return spec + entry.at("slice").get<std::string>();
+}
+
+// Writes the spec's tensors with BundleWriter, one Add/AddSlice each, or,
+// when the spec sets "num_shards", with WriteBundle.
 Status Write(const std::filesystem::path& spec_path, const std::string& prefix) {
   TFCKPT_ASSIGN_OR_RETURN(const std::string spec_text, ReadFile(spec_path));
   const json spec = json::parse(spec_text);
   BundleWriterOptions options;
   options.data_alignment = spec.value("data_alignment", 1);
+  if (spec.contains("num_shards")) {
+    std::vector<SaveEntry> tensors;
+    for (const json& entry : spec.at("tensors")) {
+      SaveEntry& tensor = tensors.emplace_back();
+      TFCKPT_ASSIGN_OR_RETURN(tensor.name, Base64Decode(entry.at("name_b64").get<std::string>()));
+      TFCKPT_ASSIGN_OR_RETURN(tensor.tensor, TensorFromSpec(entry, spec_path.parent_path()));
+      if (entry.contains("slice")) {
+        TFCKPT_ASSIGN_OR_RETURN(tensor.slice_spec, SaveV2SliceSpec(entry));
+      }
+    }
+    return WriteBundle(prefix, tensors, {options, spec.at("num_shards").get<int>()});
+  }
   TFCKPT_ASSIGN_OR_RETURN(auto writer, BundleWriter::Create(prefix, options));
   for (const json& entry : spec.at("tensors")) {
     TFCKPT_ASSIGN_OR_RETURN(

@@ -3,7 +3,8 @@
 Proves that bundles written by tfckpt's BundleWriter are read by TensorFlow's
 own reader bit for bit: every dtype with edge values, scalars, empty tensors,
 a 12 MB tensor, padded data (data_alignment > 1), and partitioned tensors
-written slice by slice that TF assembles. Also proves a TF1 Saver restores
+written slice by slice that TF assembles; the same written by WriteBundle
+over several data files in parallel. Also proves a TF1 Saver restores
 graph variables, plain and partitioned, from a tfckpt-written checkpoint.
 """
 
@@ -11,15 +12,19 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from conftest import Slice, assert_identical, make_array, tf_read_all
+from conftest import (Slice, assert_identical, data_files, make_array,
+                      tf_read_all)
 
 
-@pytest.mark.parametrize("data_alignment", [None, 64])
+@pytest.mark.parametrize("data_alignment,num_shards",
+                         [(None, None), (64, None), (None, 3), (64, 4)])
 def test_tf_reads_every_dtype(tool, tmp_path, sample_arrays, large_array,
-                              data_alignment):
+                              data_alignment, num_shards):
     arrays = {**sample_arrays, "large": large_array}
     prefix = str(tmp_path / "ours")
-    tool.write(prefix, list(arrays.items()), data_alignment=data_alignment)
+    tool.write(prefix, list(arrays.items()), data_alignment=data_alignment,
+               num_shards=num_shards)
+    assert len(data_files(prefix)) == (num_shards or 1)
     theirs = tf_read_all(prefix)
     assert sorted(theirs) == sorted(arrays)
     for name, value in arrays.items():
@@ -49,13 +54,16 @@ SLICED = {
 }
 
 
-def test_tf_assembles_our_slices(tool, tmp_path):
+@pytest.mark.parametrize("num_shards", [None, 5])
+def test_tf_assembles_our_slices(tool, tmp_path, num_shards):
     prefix = str(tmp_path / "sliced")
     entries = [("plain", make_array("int32", [7, 8, 9]))]
     for name, (full, pieces) in SLICED.items():
         entries += [(name, value, part) for part, value in
                     _slices_of(full, pieces)]
-    tool.write(prefix, entries)
+    tool.write(prefix, entries, num_shards=num_shards)
+    # The slices of one tensor land in different shards too.
+    assert len(data_files(prefix)) == (num_shards or 1)
     theirs = tf_read_all(prefix)
     assert sorted(theirs) == sorted([*SLICED, "plain"])
     for name, (full, _) in SLICED.items():

@@ -52,6 +52,7 @@ class DiscardingFile final : public WritableFile {
 }  // namespace
 
 void FaultInjectionFileSystem::Arm(int fail_at, Fault fault) {
+  std::lock_guard<std::mutex> lock(mu_);
   fail_at_ = fail_at;
   fault_ = fault;
   count_ = 0;
@@ -59,6 +60,7 @@ void FaultInjectionFileSystem::Arm(int fail_at, Fault fault) {
 }
 
 StatusOr<Action> FaultInjectionFileSystem::Tick(const std::string& op) {
+  std::lock_guard<std::mutex> lock(mu_);
   if (++count_ != fail_at_) return Action::kRun;
   injected_op_ = op;
   if (fault_ == Fault::kDrop) return Action::kSkip;

@@ -4,10 +4,13 @@
 // point leaves earlier checkpoints intact. A dropped operation reports
 // success and does nothing: the disk that loses a write, a rename or a
 // deletion; a dropped open returns a file that discards what is written.
+// Files may be written from several threads at once (WriteBundle's shards);
+// the count then follows the order the operations happened in.
 #ifndef TFCKPT_TESTS_TESTING_FAULT_INJECTION_FILE_SYSTEM_H_
 #define TFCKPT_TESTS_TESTING_FAULT_INJECTION_FILE_SYSTEM_H_
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "tfckpt/file_system.h"
@@ -60,6 +63,7 @@ class FaultInjectionFileSystem final : public FileSystem {
 
  private:
   FileSystem* base_;
+  std::mutex mu_;  // guards the fields below
   int fail_at_;
   Fault fault_;
   int count_ = 0;
