@@ -97,7 +97,7 @@ clean:
 # `make test`. Only the libraries these tests link are built, which keeps the
 # third build to a few minutes.
 TSAN_BUILD_DIR := build-tsan
-TSAN_TESTS := session_test kernels_test bundle_test bundle_parallel_test \
+TSAN_TESTS := session_test kernels_test bundle_test bundle_parallel_test write_bundle_test \
   checkpoint_saver_test async_checkpoint_saver_test
 .PHONY: tsan
 tsan: deps
