@@ -6,6 +6,15 @@
 
 namespace tfckpt {
 
+Status RandomAccessFile::ReadScattered(uint64_t offset,
+                                       std::span<const std::span<char>> dsts) const {
+  for (const std::span<char> dst : dsts) {
+    TFCKPT_RETURN_IF_ERROR(Read(offset, dst.size(), dst.data()));
+    offset += dst.size();
+  }
+  return OkStatus();
+}
+
 StatusOr<std::vector<std::string>> MatchingPaths(FileSystem* fs,
                                                  const std::string& pattern) {
   const std::string base = BaseName(pattern);

@@ -112,6 +112,43 @@ TEST_F(PosixFileSystemTest, LargeWritesKeepNoReservedSpace) {
   EXPECT_LE(static_cast<size_t>(st.st_blocks) * 512, expected.size() + 65536);
 }
 
+// A file whose only read is Read(): ReadScattered() is the default one.
+class ReadOnlyFile final : public RandomAccessFile {
+ public:
+  explicit ReadOnlyFile(std::unique_ptr<RandomAccessFile> base) : base_(std::move(base)) {}
+  Status Read(uint64_t offset, size_t n, char* dst) const override {
+    return base_->Read(offset, n, dst);
+  }
+  uint64_t size() const override { return base_->size(); }
+  const std::string& path() const override { return base_->path(); }
+
+ private:
+  std::unique_ptr<RandomAccessFile> base_;
+};
+
+// More destinations than one preadv takes (IOV_MAX, 1024), empty ones among
+// them, read as consecutive ranges, by the POSIX file and by the default.
+TEST_F(PosixFileSystemTest, ReadScatteredFillsConsecutiveRanges) {
+  const std::string path = dir_.Join("scattered");
+  std::string contents;
+  for (int i = 0; i < 5000; ++i) contents += static_cast<char>(i % 251);
+  WriteFileOrDie(path, contents);
+  TFCKPT_ASSERT_OK_AND_ASSIGN(std::unique_ptr<RandomAccessFile> posix, fs_->OpenForRead(path));
+  ReadOnlyFile fallback(*fs_->OpenForRead(path));
+  for (const RandomAccessFile* file : std::vector<const RandomAccessFile*>{posix.get(), &fallback}) {
+    std::string out(4990, '\0');
+    std::vector<std::span<char>> dsts;
+    for (size_t at = 0; at < out.size(); at += 3) {
+      dsts.emplace_back(out.data() + at, std::min<size_t>(3, out.size() - at));
+      if (at % 300 == 0) dsts.emplace_back(out.data() + at, 0);
+    }
+    ASSERT_GT(dsts.size(), 1024u);
+    TFCKPT_ASSERT_OK(file->ReadScattered(7, dsts));
+    EXPECT_EQ(out, contents.substr(7, out.size()));
+    EXPECT_THAT(file->ReadScattered(11, dsts), StatusIs(StatusCode::kOutOfRange, HasSubstr(path)));
+  }
+}
+
 TEST_F(PosixFileSystemTest, ReadPastEndIsOutOfRange) {
   const std::string path = dir_.Join("short");
   WriteFileOrDie(path, "abc");

@@ -8,13 +8,16 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <climits>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "src/base/file_lock.h"
 #include "tfckpt/file_system.h"
@@ -74,6 +77,39 @@ class PosixRandomAccessFile final : public RandomAccessFile {
       dst += count;
       n -= count;
       position += count;
+    }
+    return OkStatus();
+  }
+
+  Status ReadScattered(uint64_t offset, std::span<const std::span<char>> dsts) const override {
+    uint64_t total = 0;
+    for (const std::span<char> dst : dsts) total += dst.size();
+    if (offset > size_ || total > size_ - offset) {
+      return OutOfRangeError(path_ + ": read of " + std::to_string(total) + " bytes at offset " +
+                             std::to_string(offset) + " runs past the end of the " +
+                             std::to_string(size_) + "-byte file");
+    }
+    std::vector<iovec> iov;
+    while (!dsts.empty()) {
+      const size_t count = std::min<size_t>(dsts.size(), IOV_MAX);
+      iov.clear();
+      uint64_t wanted = 0;
+      for (const std::span<char> dst : dsts.first(count)) {
+        iov.push_back({dst.data(), dst.size()});
+        wanted += dst.size();
+      }
+      ssize_t got;
+      do {
+        got = preadv(fd_, iov.data(), static_cast<int>(count), static_cast<off_t>(offset));
+      } while (got < 0 && errno == EINTR);
+      if (got < 0) return IoError(path_ + ": read at offset " + std::to_string(offset), errno);
+      if (static_cast<uint64_t>(got) < wanted) {
+        // A short read (the file shrank, or over 2 GiB asked): the rest
+        // one destination at a time, which reports where it ends.
+        return RandomAccessFile::ReadScattered(offset, dsts);
+      }
+      offset += wanted;
+      dsts = dsts.subspan(count);
     }
     return OkStatus();
   }

@@ -39,6 +39,10 @@ constexpr size_t kVerifyChunkBytes = size_t{8} << 20;
 constexpr size_t kPieceBytes = size_t{8} << 20;
 // Below this many bytes in all, starting threads costs more than it saves.
 constexpr size_t kParallelMinBytes = size_t{4} << 20;
+// Bounds of one vectored read of adjacent small tensors: few enough bytes
+// that the batches still spread over the threads.
+constexpr size_t kMaxBatchTensors = 256;
+constexpr size_t kMaxBatchBytes = size_t{1} << 20;
 
 // A data file mapped read-only, unmapped when the last view of it goes.
 class MappedFile {
@@ -384,30 +388,65 @@ struct BundleReader::Rep {
         begin += n;
       } while (begin < size);
     }
-    std::atomic<size_t> next_piece{0};
-    std::atomic<bool> failed{false};
-    auto work = [&] {
-      for (size_t i = next_piece++; i < pieces.size() && !failed.load(std::memory_order_relaxed);
-           i = next_piece++) {
-        Piece& piece = pieces[i];
-        const ReadJob& job = jobs[piece.job];
-        if (job.mapped != nullptr) {
-          const char* bytes = job.mapped + piece.begin;
-          PopulateForRead(bytes, piece.size);
-          piece.crc = crc32c::Value(bytes, piece.size);
+    // Runs of whole small tensors lying back to back in one file are read
+    // with one ReadScattered() each, not one Read() per tensor.
+    struct Batch {
+      size_t first;  // piece
+      size_t count;
+      size_t bytes;
+    };
+    const auto whole_read = [&](const Piece& piece) {
+      const ReadJob& job = jobs[piece.job];
+      return job.mapped == nullptr && piece.begin == 0 && piece.size == job.size;
+    };
+    std::vector<Batch> batches;
+    batches.reserve(pieces.size());
+    for (size_t i = 0; i < pieces.size(); ++i) {
+      if (!batches.empty() && whole_read(pieces[i])) {
+        Batch& last = batches.back();
+        const ReadJob& previous = jobs[pieces[i - 1].job];
+        const ReadJob& job = jobs[pieces[i].job];
+        if (whole_read(pieces[i - 1]) && previous.file == job.file &&
+            previous.offset + previous.size == job.offset && last.count < kMaxBatchTensors &&
+            last.bytes + job.size <= kMaxBatchBytes) {
+          ++last.count;
+          last.bytes += job.size;
           continue;
         }
-        char* dst = job.dst + piece.begin;
-        piece.status = job.file->Read(job.offset + piece.begin, piece.size, dst);
-        if (!piece.status.ok()) {
+      }
+      batches.push_back({i, 1, pieces[i].size});
+    }
+    std::atomic<size_t> next_batch{0};
+    std::atomic<bool> failed{false};
+    auto work = [&] {
+      std::vector<std::span<char>> dsts;
+      for (size_t b = next_batch++; b < batches.size() && !failed.load(std::memory_order_relaxed);
+           b = next_batch++) {
+        const Batch& batch = batches[b];
+        Piece& first = pieces[batch.first];
+        const ReadJob& job = jobs[first.job];
+        if (job.mapped != nullptr) {
+          const char* bytes = job.mapped + first.begin;
+          PopulateForRead(bytes, first.size);
+          first.crc = crc32c::Value(bytes, first.size);
+          continue;
+        }
+        dsts.clear();
+        for (size_t i = batch.first; i < batch.first + batch.count; ++i) {
+          dsts.emplace_back(jobs[pieces[i].job].dst + pieces[i].begin, pieces[i].size);
+        }
+        first.status = job.file->ReadScattered(job.offset + first.begin, dsts);
+        if (!first.status.ok()) {
           failed = true;
           continue;
         }
-        piece.crc = crc32c::Value(dst, piece.size);
+        for (size_t i = batch.first; i < batch.first + batch.count; ++i) {
+          pieces[i].crc = crc32c::Value(dsts[i - batch.first].data(), pieces[i].size);
+        }
       }
     };
     const size_t threads =
-        total_bytes < kParallelMinBytes ? 1 : std::min(num_threads, pieces.size());
+        total_bytes < kParallelMinBytes ? 1 : std::min(num_threads, batches.size());
     std::vector<std::thread> helpers;
     for (size_t t = 1; t < threads; ++t) helpers.emplace_back(work);
     work();
