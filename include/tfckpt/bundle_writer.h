@@ -56,11 +56,12 @@ struct SaveEntry {
 
 struct WriteBundleOptions {
   BundleWriterOptions writer;
-  // Data files to spread the tensors over, each written by a thread of its
-  // own: min(num_shards, number of tensors) files PREFIX.data-0000i-of-0000N,
-  // which TensorFlow reads like the output of its sharded saves. 1 writes
-  // the files BundleWriter writes. With several, the file system's
-  // writable files are used from several threads at once (each by one).
+  // Data files to spread the tensors over, written in parallel (at most one
+  // thread per core): min(num_shards, number of tensors) files
+  // PREFIX.data-0000i-of-0000N, which TensorFlow reads like the output of
+  // its sharded saves. 1 writes the files BundleWriter writes. With several,
+  // the file system's writable files are used from several threads at once
+  // (each by one).
   int num_shards = 1;
 };
 

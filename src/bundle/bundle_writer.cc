@@ -1,9 +1,10 @@
 #include "tfckpt/bundle_writer.h"
 
 #include <algorithm>
+#include <atomic>
 #include <limits>
-#include <optional>
 #include <map>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -328,16 +329,23 @@ Status WriteBundle(const std::string& prefix, const std::vector<SaveEntry>& tens
     entry->set_shard_id(shard_of[i]);
     jobs[static_cast<size_t>(shard_of[i])].push_back({&tensor.tensor, entry});
   }
+  // Each writer thread takes the next shard not yet written; no more
+  // threads than cores, however many shards were asked for.
   std::vector<Status> results(jobs.size());
-  const auto write_shard = [&](size_t shard) {
-    for (const Job& job : jobs[shard]) {
-      results[shard] = rep->WriteData(static_cast<int>(shard), *job.tensor, job.entry);
-      if (!results[shard].ok()) return;
+  std::atomic<size_t> next_shard{0};
+  const auto write_shards = [&] {
+    for (size_t shard = next_shard++; shard < jobs.size(); shard = next_shard++) {
+      for (const Job& job : jobs[shard]) {
+        results[shard] = rep->WriteData(static_cast<int>(shard), *job.tensor, job.entry);
+        if (!results[shard].ok()) break;
+      }
     }
   };
+  const size_t num_writers =
+      std::min<size_t>(jobs.size(), std::max(1u, std::thread::hardware_concurrency()));
   std::vector<std::thread> writers;
-  for (size_t shard = 1; shard < jobs.size(); ++shard) writers.emplace_back(write_shard, shard);
-  write_shard(0);
+  for (size_t i = 1; i < num_writers; ++i) writers.emplace_back(write_shards);
+  write_shards();
   for (std::thread& writer : writers) writer.join();
   for (const Status& result : results) TFCKPT_RETURN_IF_ERROR(result);
   return rep->Commit();

@@ -131,6 +131,15 @@ TEST(WriteBundleTest, EveryShardGetsATensorAndNoMoreShardsThanTensors) {
   TFCKPT_EXPECT_OK(FileSystem::Default()->Exists(internal::DataFilename(dir.Join("few"), 1, 2)));
   EXPECT_EQ(ReadAll(dir.Join("few")).at("y").second, 1);
 
+  // More shards than cores: the writer threads share them.
+  std::vector<SaveEntry> many;
+  for (int i = 0; i < 40; ++i) many.push_back({"m" + std::to_string(i), Floats(100, 0), ""});
+  options.num_shards = 40;
+  TFCKPT_ASSERT_OK(WriteBundle(dir.Join("many"), many, options));
+  const auto all = ReadAll(dir.Join("many"));
+  ASSERT_EQ(all.size(), 40u);
+  EXPECT_EQ(all.at("m39").second, 39);
+
   TFCKPT_ASSERT_OK(WriteBundle(dir.Join("none"), {}, options));
   TFCKPT_EXPECT_OK(FileSystem::Default()->Exists(internal::DataFilename(dir.Join("none"), 0, 1)));
   EXPECT_THAT(ReadAll(dir.Join("none")), IsEmpty());
