@@ -65,9 +65,11 @@ class ScratchDir {
   std::filesystem::path path_;
 };
 
+// A function-local static, so that its destructor runs at exit and removes
+// the directory (the bundles are a gigabyte at full size).
 ScratchDir& Scratch() {
-  static ScratchDir* dir = new ScratchDir();
-  return *dir;
+  static ScratchDir dir;
+  return dir;
 }
 
 // `count` float32 tensors of `bytes_each` bytes.

@@ -30,6 +30,29 @@ macro(tfckpt_enable_sanitizers)
   endif()
 endmacro()
 
+# Keeps the ~80 test and tool binaries small: each links the whole library,
+# which with its debug info and (under ASan) relocations fills gigabytes per
+# build directory. Debug sections are zlib-compressed (gdb and the
+# sanitizers' symbolizer read them), and relative relocations are packed
+# (DT_RELR: a linker ignores it where the C library cannot load it).
+option(TFCKPT_COMPACT_BINARIES "Compress debug sections and pack relocations" ON)
+macro(tfckpt_compact_binaries)
+  if(TFCKPT_COMPACT_BINARIES)
+    include(CheckCXXCompilerFlag)
+    include(CheckLinkerFlag)
+    check_cxx_compiler_flag(-gz TFCKPT_COMPILER_HAS_GZ)
+    check_linker_flag(CXX -gz TFCKPT_LINKER_HAS_GZ)
+    if(TFCKPT_COMPILER_HAS_GZ AND TFCKPT_LINKER_HAS_GZ)
+      add_compile_options(-gz)
+      add_link_options(-gz)
+    endif()
+    check_linker_flag(CXX -Wl,-z,pack-relative-relocs TFCKPT_LINKER_HAS_RELR)
+    if(TFCKPT_LINKER_HAS_RELR)
+      add_link_options(-Wl,-z,pack-relative-relocs)
+    endif()
+  endif()
+endmacro()
+
 # Applies the project's warning set to one target.
 function(tfckpt_set_warnings target)
   target_compile_options(${target} PRIVATE ${TFCKPT_WARNINGS})

@@ -32,3 +32,7 @@ endif()
 
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/build)
 run(${WORK_DIR}/build/consumer ${WORK_DIR}/checkpoint/model)
+
+# Passed: the installed copy of the project goes (hundreds of MB per build
+# directory); a failure above stops the script first and leaves it to inspect.
+file(REMOVE_RECURSE ${WORK_DIR})
