@@ -277,13 +277,19 @@ int AssignShards(const std::vector<SaveEntry>& tensors, int num_shards,
                  std::vector<int>* shard_of) {
   const int count = static_cast<int>(
       std::max<size_t>(1, std::min(tensors.size(), static_cast<size_t>(num_shards))));
+  // Once per tensor: for a string tensor it is a pass over its strings.
+  std::vector<uint64_t> sizes;
+  sizes.reserve(tensors.size());
   uint64_t total = 0;
-  for (const SaveEntry& entry : tensors) total += ApproximateDataBytes(entry.tensor);
+  for (const SaveEntry& entry : tensors) {
+    sizes.push_back(ApproximateDataBytes(entry.tensor));
+    total += sizes.back();
+  }
   shard_of->assign(tensors.size(), 0);
   int shard = 0;
   uint64_t before = 0;
   for (size_t i = 0; i < tensors.size(); ++i) {
-    const uint64_t bytes = ApproximateDataBytes(tensors[i].tensor);
+    const uint64_t bytes = sizes[i];
     // The share the middle of this tensor's bytes falls in.
     const long double middle = static_cast<long double>(before) + bytes / 2.0L;
     const bool past_share = total > 0 && middle * count / static_cast<long double>(total) >=
