@@ -169,6 +169,13 @@ TEST(GraphTest, BadGraphDefsAreRejected) {
        "invalid output 1"},
       {R"pb(versions { producer: 1 min_consumer: 999999 })pb",
        "min consumer version"},
+      // An output count no input pays for: refused, never allocated.
+      {R"pb(node { name: "p" op: "Placeholder"
+                   attr { key: "dtype" value { type: DT_FLOAT } } }
+            node { name: "a" op: "Unpack" input: "p"
+                   attr { key: "T" value { type: DT_FLOAT } }
+                   attr { key: "num" value { i: 1099511627776 } } })pb",
+       "attr 'num' is 1099511627776, more than"},
   };
   for (const Case& c : cases) {
     EXPECT_THAT(Graph::FromGraphDef(ParseGraphDef(c.text)),

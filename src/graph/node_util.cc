@@ -103,6 +103,11 @@ const AttrValue* FindOrDefault(const NodeDef& node, const OpDef& op, const std::
   return nullptr;
 }
 
+// The most tensors one arg may stand for. An output list's length comes from
+// an attr alone (Unpack's num, Split's num_split), so a bound keeps a tiny
+// NodeDef from asking for terabytes of output slots.
+constexpr int64_t kMaxArgCount = int64_t{1} << 20;
+
 // Number of tensors one arg stands for.
 StatusOr<int64_t> ArgCount(const NodeDef& node, const OpDef& op, const OpDef::ArgDef& arg) {
   if (!arg.number_attr().empty()) {
@@ -110,6 +115,12 @@ StatusOr<int64_t> ArgCount(const NodeDef& node, const OpDef& op, const OpDef::Ar
     if (n == nullptr || n->value_case() != AttrValue::kI || n->i() < 0) {
       return InvalidArgumentError("attr '" + arg.number_attr() +
                                   "' is missing or not a count");
+    }
+    if (n->i() > kMaxArgCount) {
+      return InvalidArgumentError("attr '" + arg.number_attr() + "' is " +
+                                  std::to_string(n->i()) + ", more than " +
+                                  std::to_string(kMaxArgCount) + " tensors for '" +
+                                  arg.name() + "'");
     }
     return n->i();
   }
