@@ -889,13 +889,6 @@ std::vector<Output> GradientBuilder::ConcatGrad(
     const Node* op, const std::vector<Output>& grads) {
   const int count = static_cast<int>(op->data_inputs().size()) - 1;
   if (count == 1) return {grads[0], Output()};
-  // TF slices at ConcatOffset's offsets; past 16 inputs it splits instead.
-  if (count > 16) {
-    tf_.RecordError(UnimplementedError(
-        "Gradient of '" + op->name() + "': ConcatV2 of " +
-        std::to_string(count) + " inputs (TF's Split form) is not supported"));
-    return {};
-  }
   const PartialShape first = tf_.ShapeOf(In(op, 0));
   const Output rank = first.rank_known()
                           ? Const(Int32Tensor({first.rank()}, /*scalar=*/true),
@@ -908,6 +901,28 @@ std::vector<Output> GradientBuilder::ConcatGrad(
   for (int k = 0; k < count; ++k) {
     sizes.push_back(ShapeOf(In(op, k)));
     offset_inputs.emplace_back(sizes.back());
+  }
+  // TF slices at ConcatOffset's offsets up to 16 inputs; past that it
+  // splits by the inputs' sizes along the axis.
+  if (count > 16) {
+    std::vector<Input> shapes(sizes.begin(), sizes.end());
+    Output stacked = First(tf_.AddOp("Pack", shapes,
+                                     {{"axis", IntAttr(1)}, {"N", IntAttr(count)}}, "stack"));
+    Output axis_row = First(ScopedOp("Slice", "Slice", [&]() -> std::vector<Input> {
+      Output begin = First(ScopedOp(
+          "Pack", "begin",
+          [&]() -> std::vector<Input> {
+            return {axis, Const(Int32Tensor({0}, /*scalar=*/true), "1")};
+          },
+          {{"axis", IntAttr(0)}, {"N", IntAttr(2)}}));
+      return {stacked, begin, Const(Int32Tensor({1, -1}), "size")};
+    }));
+    Output axis_sizes = First(tf_.AddOp("Squeeze", {axis_row}, {}));
+    std::vector<Output> result = tf_.AddOp("SplitV", {grads[0], axis_sizes, axis},
+                                           {{"num_split", IntAttr(count)}}, "split");
+    if (static_cast<int>(result.size()) != count) return {};
+    result.emplace_back();
+    return result;
   }
   std::vector<Output> offsets =
       tf_.AddOp("ConcatOffset", offset_inputs, {{"N", IntAttr(count)}});

@@ -478,6 +478,19 @@ TEST(GradientsTest, ConcatWithAxisComputedWhenRun) {
       {{{2, 3}}, {{2, 1}}, {{2, 2}}});
 }
 
+// Past 16 inputs the gradient splits the incoming gradient (SplitV) by the
+// inputs' sizes along the axis, here a negative one.
+TEST(GradientsTest, ConcatOfSeventeenInputsSplits) {
+  std::vector<InputSpec> specs;
+  for (int64_t k = 0; k < 17; ++k) specs.push_back({{2, k % 3 + 1}});
+  ExpectGradientsMatchFiniteDifferences(
+      [](GraphBuilder& tf, const std::vector<Output>& x) {
+        Output joined = tf.Concat(x, -1);
+        return tf.Multiply(joined, joined);
+      },
+      specs);
+}
+
 // FusedBatchNorm is float-only: differences of a float computation, so a
 // wide step and tolerance. Inference normalizes by the given statistics,
 // training by the batch's (which depend on x too).

@@ -348,11 +348,18 @@ std::vector<Output> GraphBuilder::AddOp(std::string_view op,
     if (inputs[k].output_.valid()) hint = inputs[k].output_.dtype();
   }
   for (size_t k = 0; k < inputs.size(); ++k) {
-    const std::string arg_name =
+    const tensorflow::OpDef::ArgDef* arg =
         op_def != nullptr && k < static_cast<size_t>(op_def->input_arg_size())
-            ? op_def->input_arg(static_cast<int>(k)).name()
-            : "input_" + std::to_string(k);
-    tensors.push_back(ToTensor(inputs[k], arg_name, hint));
+            ? &op_def->input_arg(static_cast<int>(k))
+            : nullptr;
+    const std::string arg_name = arg != nullptr ? arg->name() : "input_" + std::to_string(k);
+    // An arg of a fixed type (Split's split_dim: int32) takes its literal as
+    // that type, as TF converts it.
+    const bool fixed_type = arg != nullptr && arg->type_attr().empty() &&
+                            arg->type() != tensorflow::DT_INVALID;
+    tensors.push_back(ToTensor(inputs[k], arg_name,
+                               fixed_type ? std::optional(static_cast<DataType>(arg->type()))
+                                          : hint));
   }
   graph_->ExitNameScope();
   return AddNodeNamed(scope, op, tensors, std::move(attrs), control_inputs);

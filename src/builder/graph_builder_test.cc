@@ -142,6 +142,33 @@ TEST(GraphBuilderTest, ReshapeAndReductionsInferShapes) {
               HasSubstr("Cannot reshape a tensor with 6 elements to shape [4,2] (8 elements)"));
 }
 
+TEST(GraphBuilderTest, SplitsInferEachPartsShape) {
+  Graph graph;
+  GraphBuilder tf(&graph);
+  Output x = tf.Placeholder(DataType::kFloat, PartialShape({-1, 6}), "x");
+  const auto shapes = [](const std::vector<Output>& parts) {
+    std::vector<PartialShape> out;
+    for (const Output& part : parts) out.push_back(part.shape());
+    return out;
+  };
+  tensorflow::AttrValue three;
+  three.set_i(3);
+  // The literal split_dim becomes an int32 Const, whatever x's dtype.
+  EXPECT_THAT(shapes(tf.AddOp("Split", {1, x}, {{"num_split", three}})),
+              ::testing::Each(PartialShape({-1, 2})));
+  EXPECT_THAT(shapes(tf.AddOp("Split", {0, x}, {{"num_split", three}})),
+              ::testing::Each(PartialShape({-1, 6})));
+  EXPECT_THAT(shapes(tf.AddOp("SplitV", {x, tf.Constant(Input({1, -1, 2})), -1},
+                              {{"num_split", three}})),
+              ::testing::ElementsAre(PartialShape({-1, 1}), PartialShape({-1, 3}),
+                                     PartialShape({-1, 2})));
+  // The axis only known when run: the rank still is.
+  Output axis = tf.Placeholder(DataType::kInt32, PartialShape::Scalar(), "axis");
+  EXPECT_THAT(shapes(tf.AddOp("Split", {axis, x}, {{"num_split", three}})),
+              ::testing::Each(PartialShape({-1, -1})));
+  EXPECT_TRUE(tf.status().ok()) << tf.status();
+}
+
 TEST(GraphBuilderTest, RandomSeedsFollowTensorFlowsRules) {
   auto seeds = [](const Output& out) {
     const Node* random = out.node()->data_inputs().empty()

@@ -646,6 +646,20 @@ Status RegisterOps(OpRegistry* registry) {
           .Attr("num: int >= 0")
           .Attr("T: type")
           .Attr("axis: int = 0"),
+      OpDefBuilder("Split")
+          .Input("split_dim: int32")
+          .Input("value: T")
+          .Output("output: num_split * T")
+          .Attr("num_split: int >= 1")
+          .Attr("T: type"),
+      OpDefBuilder("SplitV")
+          .Input("value: T")
+          .Input("size_splits: Tlen")
+          .Input("split_dim: int32")
+          .Output("output: num_split * T")
+          .Attr("num_split: int >= 1")
+          .Attr("T: type")
+          .Attr("Tlen: {int8, int32, int64} = int64"),
       OpDefBuilder("ConcatV2")
           .Input("values: N * T")
           .Input("axis: Tidx")

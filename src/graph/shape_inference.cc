@@ -664,6 +664,52 @@ Status Gather(Context& c) {
   return OkStatus();
 }
 
+// Split and SplitV: the value's shape with the split dim's size replaced by
+// each part's, known where the axis (and SplitV's sizes) are constant.
+Status Split(Context& c) {
+  const bool sized = c.node_op() == "SplitV";
+  const PartialShape& value = c.input(sized ? 0 : 1);
+  const AttrValue* num_split = c.attr("num_split");
+  const auto count = static_cast<size_t>(num_split == nullptr ? 0 : num_split->i());
+  int64_t axis = 0;
+  if (!value.rank_known() || !ConstantAxis(c, sized ? 2 : 0, &axis) ||
+      axis < -value.rank() || axis >= value.rank()) {
+    const PartialShape unknown =
+        value.rank_known() ? PartialShape(std::vector<int64_t>(value.dims().size(), kUnknown))
+                           : PartialShape::Unknown();
+    c.outputs().assign(count, unknown);
+    return OkStatus();
+  }
+  if (axis < 0) axis += value.rank();
+  const int64_t dim = value.dim(static_cast<int>(axis));
+  std::vector<int64_t> sizes(count, kUnknown);
+  if (!sized) {
+    if (dim >= 0) sizes.assign(count, dim / static_cast<int64_t>(count));
+  } else if (std::optional<std::vector<int64_t>> given = ConstantInts(c, 1);
+             given.has_value() && given->size() == count) {
+    sizes = *given;
+    const auto rest = std::find(sizes.begin(), sizes.end(), -1);
+    if (rest != sizes.end()) {
+      // The rest of the dim, where the other sizes fit in it (checked
+      // before adding, so that no sum overflows).
+      bool fits = dim >= 0;
+      int64_t known = 0;
+      for (auto it = sizes.begin(); fits && it != sizes.end(); ++it) {
+        if (it == rest) continue;
+        fits = *it >= 0 && *it <= dim - known;
+        if (fits) known += *it;
+      }
+      *rest = fits ? dim - known : kUnknown;
+    }
+  }
+  for (int64_t size : sizes) {
+    std::vector<int64_t> dims = value.dims();
+    dims[static_cast<size_t>(axis)] = size < 0 ? kUnknown : size;
+    c.outputs().push_back(PartialShape(std::move(dims)));
+  }
+  return OkStatus();
+}
+
 // Pad/PadV2: each dim grows by its constant paddings.
 Status Pad(Context& c) {
   const PartialShape& input = c.input(0);
@@ -851,6 +897,7 @@ const std::map<std::string, ShapeFn, std::less<>>& ShapeFunctions() {
     (*m)["Tile"] = Tile;
     for (const char* op : {"Gather", "GatherV2"}) (*m)[op] = Gather;
     for (const char* op : {"Pad", "PadV2"}) (*m)[op] = Pad;
+    for (const char* op : {"Split", "SplitV"}) (*m)[op] = Split;
     for (const char* op : {"FusedBatchNorm", "FusedBatchNormV3"}) (*m)[op] = FusedBatchNorm;
     for (const char* op : {"Select", "SelectV2"}) (*m)[op] = Select;
     (*m)["Slice"] = Slice;

@@ -734,6 +734,84 @@ StatusOr<Fn> MakeUnpack(const Node& node) {
   });
 }
 
+// Split (equal parts) and SplitV (the sizes given, at most one -1 for the
+// rest): consecutive ranges of `value` along the split dim. The checks and
+// their messages follow TF's, in its order.
+StatusOr<Fn> MakeSplit(const Node& node, bool sized) {
+  TFCKPT_ASSIGN_OR_RETURN(int64_t num_split, GetIntAttr(node, "num_split"));
+  return Fn([num_split, sized](OpKernelContext* ctx) -> Status {
+    const Tensor& value = ctx->input(sized ? 0 : 1);
+    std::vector<int64_t> sizes;
+    if (sized) {
+      const Tensor& size_splits = ctx->input(1);
+      if (size_splits.shape().rank() != 1 || size_splits.num_elements() != num_split) {
+        return InvalidArg(ctx, "size of the split_tensor must be 1-D and have the same "
+                               "elements as outputs got " +
+                                   std::to_string(size_splits.shape().rank()) + " -D and " +
+                                   std::to_string(size_splits.num_elements()) + " elements");
+      }
+      TFCKPT_ASSIGN_OR_RETURN(sizes, IntValues(ctx, size_splits, "size_splits"));
+    }
+    TFCKPT_ASSIGN_OR_RETURN(int64_t axis,
+                            IntScalar(ctx, ctx->input(sized ? 2 : 0), "split_dim"));
+    const int rank = value.shape().rank();
+    if (axis < -rank || axis >= rank) {
+      return InvalidArg(ctx, "-input rank(-" + std::to_string(rank) +
+                                 ") <= split_dim < input rank (" + std::to_string(rank) +
+                                 "), but got " + std::to_string(axis));
+    }
+    if (axis < 0) axis += rank;
+    const int64_t dim = value.shape().dim(static_cast<int>(axis));
+    if (sized) {
+      std::optional<size_t> rest;
+      int64_t determined = 0;
+      bool overflow = false;
+      for (size_t i = 0; i < sizes.size(); ++i) {
+        if (sizes[i] != -1) {
+          overflow = overflow || __builtin_add_overflow(determined, sizes[i], &determined);
+        } else if (rest.has_value()) {
+          return InvalidArg(ctx, "There can only be one -1 in the input.");
+        } else {
+          rest = i;
+        }
+      }
+      if (overflow || (rest.has_value() ? determined > dim : determined != dim)) {
+        return InvalidArg(ctx, "Determined shape must either match input shape along "
+                               "split_dim exactly if fully specified, or be less than the "
+                               "size of the input along split_dim if not fully specified.  "
+                               "Got: " +
+                                   (overflow ? std::string("a sum past 2^63")
+                                             : std::to_string(determined)));
+      }
+      if (rest.has_value()) sizes[*rest] = dim - determined;
+      for (size_t i = 0; i < sizes.size(); ++i) {
+        if (sizes[i] < 0) {
+          return InvalidArg(ctx, "Split size at index " + std::to_string(i) +
+                                     " must be >= 0. Got: " + std::to_string(sizes[i]));
+        }
+      }
+    } else {
+      if (dim % num_split != 0) {
+        return InvalidArg(ctx, "Number of ways to split should evenly divide the split "
+                               "dimension, but got split_dim " + std::to_string(axis) +
+                                   " (size = " + std::to_string(dim) + ") and num_split " +
+                                   std::to_string(num_split));
+      }
+      sizes.assign(static_cast<size_t>(num_split), dim / num_split);
+    }
+    std::vector<int64_t> begin(static_cast<size_t>(rank), 0);
+    std::vector<int64_t> size(value.shape().dims().begin(), value.shape().dims().end());
+    const std::vector<int64_t> strides(static_cast<size_t>(rank), 1);
+    for (size_t i = 0; i < sizes.size(); ++i) {
+      size[static_cast<size_t>(axis)] = sizes[i];
+      TFCKPT_ASSIGN_OR_RETURN(Tensor part, StridedCopy(ctx, value, begin, strides, size));
+      ctx->set_output(static_cast<int>(i), part);
+      begin[static_cast<size_t>(axis)] += sizes[i];
+    }
+    return OkStatus();
+  });
+}
+
 // Pad and PadV2 (with_value): the input placed at each dim's "before"
 // padding inside a tensor filled with the constant (zero for Pad).
 StatusOr<Fn> MakePad(const Node&, bool with_value) {
@@ -924,6 +1002,10 @@ Status RegisterArrayKernels(KernelRegistry* r) {
   TFCKPT_RETURN_IF_ERROR(
       r->RegisterFn("StridedSliceGrad", MakeStridedSliceGrad));
   TFCKPT_RETURN_IF_ERROR(r->RegisterFn("Unpack", MakeUnpack));
+  TFCKPT_RETURN_IF_ERROR(
+      r->RegisterFn("Split", [](const Node& n) { return MakeSplit(n, false); }));
+  TFCKPT_RETURN_IF_ERROR(
+      r->RegisterFn("SplitV", [](const Node& n) { return MakeSplit(n, true); }));
   TFCKPT_RETURN_IF_ERROR(
       r->RegisterFn("Pad", [](const Node& n) { return MakePad(n, false); }));
   TFCKPT_RETURN_IF_ERROR(

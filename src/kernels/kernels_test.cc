@@ -5,6 +5,7 @@
 
 #include <random>
 #include <span>
+#include <tuple>
 
 #include "src/kernels/reference.h"
 #include "src/runtime/op_kernel.h"
@@ -276,6 +277,54 @@ TEST_F(KernelTest, ConcatOffsetGivesEachInputsStartAndChecksShapes) {
                        ::testing::HasSubstr("All dimensions except 1 must match. Input 1 has "
                                             "shape [3,5] and doesn't match input 0 with "
                                             "shape [2,3].")));
+}
+
+TEST_F(KernelTest, SplitAndSplitVCutConsecutiveRanges) {
+  Const("x", Ints(TensorShape{2, 5}, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}));
+  Const("axis", Ints(TensorShape{}, {-1}));
+  Const("rows", Ints(TensorShape{}, {0}));
+  Const("sizes", Ints(TensorShape{3}, {1, -1, 2}));
+  Const("too_long", Ints(TensorShape{2}, {3, 3}));
+  Const("two_rest", Ints(TensorShape{2}, {-1, -1}));
+  Const("overflow", Ints(TensorShape{3}, {4, 2147483647, -1}));
+  const auto parts = [](int64_t n) { return std::map<std::string, tensorflow::AttrValue>{
+                                         {"num_split", IntValue(n)},
+                                         {"Tlen", TypeValue(tensorflow::DT_INT32)}}; };
+  Op("halves", "Split", {"rows", "x"}, DataType::kInt32, {{"num_split", IntValue(2)}});
+  Op("uneven", "Split", {"axis", "x"}, DataType::kInt32, {{"num_split", IntValue(2)}});
+  Op("cut", "SplitV", {"x", "sizes", "axis"}, DataType::kInt32, parts(3));
+  for (const char* bad : {"too_long", "two_rest"}) {
+    Op(std::string("bad_") + bad, "SplitV", {"x", bad, "axis"}, DataType::kInt32, parts(2));
+  }
+  Op("bad_overflow", "SplitV", {"x", "overflow", "axis"}, DataType::kInt32, parts(3));
+  const auto values = [](const Tensor& t) {
+    return std::vector<int32_t>(t.flat<int32_t>().begin(), t.flat<int32_t>().end());
+  };
+  TFCKPT_ASSERT_OK_AND_ASSIGN(Tensor second_row, Fetch("halves:1"));
+  EXPECT_EQ(second_row.shape(), (TensorShape{1, 5}));
+  EXPECT_THAT(values(second_row), ::testing::ElementsAre(5, 6, 7, 8, 9));
+  for (const auto& [output, shape, expected] :
+       std::vector<std::tuple<std::string, TensorShape, std::vector<int32_t>>>{
+           {"cut:0", TensorShape{2, 1}, {0, 5}},
+           {"cut:1", TensorShape{2, 2}, {1, 2, 6, 7}},
+           {"cut:2", TensorShape{2, 2}, {3, 4, 8, 9}}}) {
+    TFCKPT_ASSERT_OK_AND_ASSIGN(Tensor out, Fetch(output));
+    EXPECT_EQ(out.shape(), shape) << output;
+    EXPECT_EQ(values(out), expected) << output;
+  }
+  EXPECT_THAT(Fetch("uneven:0").status(),
+              StatusIs(StatusCode::kInvalidArgument,
+                       ::testing::HasSubstr("should evenly divide the split dimension, but got "
+                                            "split_dim 1 (size = 5) and num_split 2")));
+  for (const auto& [output, message] : std::vector<std::pair<std::string, std::string>>{
+           {"bad_too_long:0", "or be less than the size of the input along split_dim if "
+                              "not fully specified.  Got: 6"},
+           {"bad_overflow:0", "Got: 2147483651"},
+           {"bad_two_rest:0", "There can only be one -1 in the input."}}) {
+    EXPECT_THAT(Fetch(output).status(),
+                StatusIs(StatusCode::kInvalidArgument, ::testing::HasSubstr(message)))
+        << output;
+  }
 }
 
 TEST_F(KernelTest, UnsortedSegmentSumAddsRowsAndDropsNegativeIds) {

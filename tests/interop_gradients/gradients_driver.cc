@@ -129,8 +129,8 @@ tensorflow::AttrValue IntAttr(int64_t value) {
   return attr;
 }
 
-// Layout ops, gather, slicing, padding, batch norm (inference and training)
-// and partial reductions.
+// Layout ops, gather, slicing, padding, batch norm (inference and training),
+// partial reductions and a concat of 17 inputs.
 Model Shapes(GraphBuilder& tf) {
   std::vector<GraphVariable> vars;
   auto var = [&](std::vector<int64_t> shape, const char* name) {
@@ -177,6 +177,12 @@ Model Shapes(GraphBuilder& tf) {
       {var({2, 3, 3, 2}, "batch"), var({2}, "batch_gamma"), var({2}, "batch_beta"),
        tf.Constant(Floats({})), tf.Constant(Floats({}))},
       {{"epsilon", epsilon}}));
+  // Past 16 inputs, TF's gradient of concat splits instead of slicing.
+  std::vector<Output> wide_parts;
+  for (int k = 0; k < 17; ++k) {
+    wide_parts.push_back(var({2, k % 3 + 1}, ("wide_" + std::to_string(k)).c_str()));
+  }
+  Output wide = tf.Concat(wide_parts, 1);
   // One op per statement: TF numbers the ops in the order Python makes them.
   Output loss = tf.ReduceSum(log_probs);
   Output moved_sum = tf.ReduceSum(moved, {0, 1});
@@ -189,7 +195,7 @@ Model Shapes(GraphBuilder& tf) {
   }
   Output normalized_mean = tf.ReduceMean(normalized);
   loss = loss + normalized_mean;
-  for (const Output& squared : {joined, trained}) {
+  for (const Output& squared : {joined, trained, wide}) {
     Output square_sum = tf.ReduceSum(squared * squared);
     loss = loss + square_sum;
   }

@@ -99,7 +99,7 @@ def _binary_ops():
 
 def _shape_ops():
     """Layout ops, gather, slicing, padding, batch norm (inference and
-    training), partial reductions."""
+    training), partial reductions, a concat of 17 inputs."""
     def var(shape, name):
         return tf1.Variable(tf.zeros(shape), name=name)
     log_probs = tf.nn.log_softmax(var([2, 4], "logits"))
@@ -117,11 +117,13 @@ def _shape_ops():
     trained, _, _ = tf1.nn.fused_batch_norm(
         var([2, 3, 3, 2], "batch"), var([2], "batch_gamma"), var([2], "batch_beta"),
         epsilon=0.001, is_training=True)
+    # Past 16 inputs, TF's gradient of concat splits instead of slicing.
+    wide = tf.concat([var([2, k % 3 + 1], f"wide_{k}") for k in range(17)], 1)
     loss = (tf.reduce_sum(log_probs) + tf.reduce_sum(moved, [0, 1]) * 0.5
             + tf.reduce_mean(expanded, [1]) + tf.reduce_sum(rows) + tf.reduce_sum(sliced)
             + tf.reduce_sum(padded) + tf.reduce_sum(padded_with)
             + tf.reduce_mean(normalized) + tf.reduce_sum(joined * joined)
-            + tf.reduce_sum(trained * trained))
+            + tf.reduce_sum(trained * trained) + tf.reduce_sum(wide * wide))
     return tf.reduce_sum(loss)
 
 

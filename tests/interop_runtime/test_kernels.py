@@ -311,6 +311,15 @@ for axis in (0, 1, -1):
                     lambda a, b, ax=axis: raw.Pack(values=[a, b, b], axis=ax))
     CASES += single(f"Unpack-{axis}", {"x": X234},
                     lambda x, ax=axis: raw.Unpack(value=x, num=X234.shape[ax], axis=ax))
+for axis in (0, 1, -1):
+    CASES += single(f"Split-{axis}", {"x": normal(r, (4, 6, 2), F32)},
+                    lambda x, ax=axis: raw.Split(axis=const(ax), value=x, num_split=2))
+CASES += single("SplitV-rest", {"x": X234},
+                lambda x: raw.SplitV(value=x, size_splits=const([1, -1, 1]), axis=const(1),
+                                     num_split=3))
+CASES += single("SplitV-int64-empty-part", {"x": X234},
+                lambda x: raw.SplitV(value=x, size_splits=const([0, 4], np.int64),
+                                     axis=const(-1), num_split=2))
 for perm in ([1, 0, 2], [2, 1, 0], [0, 1, 2]):
     CASES += single(f"Transpose-{perm}", {"x": X234},
                     lambda x, p=perm: raw.Transpose(x=x, perm=const(p)))
@@ -466,6 +475,14 @@ ERROR_CASES = [
          lambda x: raw.StridedSlice(input=x, begin=const([3]), end=const([4]),
                                     strides=const([1]), shrink_axis_mask=1)),
     # Fed, so that TF's shape inference does not reject it while building.
+    Case("Split-uneven", {"x": X234},
+         lambda x: raw.Split(axis=const(2), value=x, num_split=3)[0]),
+    Case("SplitV-two-rest", {"x": X234, "s": np.array([-1, -1], I32)},
+         lambda x, s: raw.SplitV(value=x, size_splits=s, axis=const(1), num_split=2)[0]),
+    Case("SplitV-sum", {"x": X234, "s": np.array([2, 2], I32)},
+         lambda x, s: raw.SplitV(value=x, size_splits=s, axis=const(1), num_split=2)[0]),
+    Case("SplitV-negative", {"x": X234, "s": np.array([-2, 5], I32)},
+         lambda x, s: raw.SplitV(value=x, size_splits=s, axis=const(1), num_split=2)[0]),
     Case("Pad-negative", {"x": X234, "p": np.array([[0, 0], [-1, 0], [0, 0]], I32)},
          lambda x, p: raw.Pad(input=x, paddings=p)),
 ]
