@@ -228,11 +228,25 @@ class GradientBuilder {
   // TF's zeros_like / ones_like of `x` in graph mode.
   Output ZerosLike(const Output& x);
   Output OnesLike(const Output& x);
+  // One bound of a slice: constants, or one scalar tensor (an index only
+  // known when run), which TF's slicing operator packs into a vector.
+  struct SliceBound {
+    SliceBound(std::initializer_list<int64_t> constants) : values(constants) {}
+    SliceBound(const Output& scalar) : tensor(scalar) {}  // NOLINT: implicit
+    std::vector<int64_t> values;
+    Output tensor;
+  };
   // x[begin:end:strides] as TF's slicing operator builds it ("strided_slice"
-  // with Const "stack", "stack_1", "stack_2").
-  Output StridedSlice(const Output& x, const std::vector<int64_t>& begin,
-                      const std::vector<int64_t>& end,
-                      const std::vector<int64_t>& strides, AttrMap masks);
+  // with "stack", "stack_1", "stack_2": a Const, or a Pack of a tensor).
+  Output StridedSlice(const Output& x, const SliceBound& begin, const SliceBound& end,
+                      const SliceBound& strides, AttrMap masks);
+  // The number of elements of `x` as TF's array_ops.size: a Const "Size"
+  // when the shape is known while building.
+  Output SizeOf(const Output& x);
+  // GatherV2's gradient along a nonzero axis: the gathered axis moved first,
+  // summed into its rows, moved back.
+  Output GatherGradAlongAxis(const Node* op, const Output& grad, const Output& params_shape,
+                             int64_t axis);
 
   GraphBuilder& tf_;
   const GradientsOptions& options_;
@@ -1002,17 +1016,17 @@ Output GradientBuilder::OnesLike(const Output& x) {
   }));
 }
 
-Output GradientBuilder::StridedSlice(const Output& x,
-                                     const std::vector<int64_t>& begin,
-                                     const std::vector<int64_t>& end,
-                                     const std::vector<int64_t>& strides,
+Output GradientBuilder::StridedSlice(const Output& x, const SliceBound& begin,
+                                     const SliceBound& end, const SliceBound& strides,
                                      AttrMap masks) {
+  auto bound = [&](const SliceBound& b, std::string_view name) {
+    if (!b.tensor.valid()) return Const(Int32Tensor(b.values), name);
+    return First(tf_.AddOp("Pack", {b.tensor}, {{"axis", IntAttr(0)}, {"N", IntAttr(1)}}, name));
+  };
   return First(ScopedOp(
       "StridedSlice", "strided_slice",
       [&]() -> std::vector<Input> {
-        return {x, Const(Int32Tensor(begin), "stack"),
-                Const(Int32Tensor(end), "stack_1"),
-                Const(Int32Tensor(strides), "stack_2")};
+        return {x, bound(begin, "stack"), bound(end, "stack_1"), bound(strides, "stack_2")};
       },
       std::move(masks)));
 }
@@ -1093,34 +1107,47 @@ std::vector<Output> GradientBuilder::TransposeGrad(
           Output()};
 }
 
-// TF's gradient is IndexedSlices (the gathered rows' gradients and their
-// indices); here it is made dense at once, as TF's conversion to a tensor
-// does: an UnsortedSegmentSum of the rows into params' first dim.
+Output GradientBuilder::SizeOf(const Output& x) {
+  const PartialShape shape = tf_.ShapeOf(x);
+  if (shape.fully_defined()) {
+    return Const(Int32Tensor({shape.num_elements()}, /*scalar=*/true), "Size");
+  }
+  return First(tf_.AddOp("Size", {x}, {{"out_type", TypeAttr(DataType::kInt32)}}));
+}
+
+// Along axis 0, TF's gradient is IndexedSlices (the gathered rows' gradients
+// and their indices); here it is made dense at once, as TF's conversion to a
+// tensor does: an UnsortedSegmentSum of the rows into params' first dim.
 std::vector<Output> GradientBuilder::GatherGrad(
     const Node* op, const std::vector<Output>& grads) {
   const bool has_axis = op->op() == "GatherV2";
   const AttrValue* batch_dims = op->FindAttr("batch_dims");
   const std::optional<std::vector<int64_t>> axis =
       has_axis ? ConstantInts(In(op, 2)) : std::vector<int64_t>{0};
-  if (!axis.has_value() || axis->size() != 1 || (*axis)[0] != 0 ||
-      (batch_dims != nullptr && batch_dims->i() != 0)) {
+  const PartialShape params_known = tf_.ShapeOf(In(op, 0));
+  if (!axis.has_value() || axis->size() != 1 ||
+      (batch_dims != nullptr && batch_dims->i() != 0) ||
+      ((*axis)[0] != 0 &&
+       (!params_known.rank_known() || (*axis)[0] < -params_known.rank() ||
+        (*axis)[0] >= params_known.rank()))) {
     tf_.RecordError(UnimplementedError(
         "Gradient of '" + op->name() +
-        "': only a gather along a constant axis 0 without batch dims is "
-        "supported"));
+        "': only a gather along a constant axis without batch dims (and, "
+        "past axis 0, params of a known rank) is supported"));
     return {};
   }
   const Output params = In(op, 0);
   const Output indices = In(op, 1);
-  const PartialShape indices_shape = tf_.ShapeOf(indices);
+  // TF makes both first along any axis (the inner-axis form recomputes the
+  // size it needs).
   Output params_shape = ShapeOf(params);
-  Output size =
-      indices_shape.fully_defined()
-          ? Const(Int32Tensor({indices_shape.num_elements()}, /*scalar=*/true),
-                  "Size")
-          : First(tf_.AddOp("Size", {indices},
-                            {{"out_type", TypeAttr(DataType::kInt32)}}));
-  Output indices_size = tf_.ExpandDims(size, 0);
+  Output indices_size = tf_.ExpandDims(SizeOf(indices), 0);
+  std::vector<Output> result = {Output(), Output()};
+  if (has_axis) result.emplace_back();
+  if ((*axis)[0] != 0) {
+    result[0] = GatherGradAlongAxis(op, grads[0], params_shape, (*axis)[0]);
+    return result;
+  }
   Output tail_shape = StridedSlice(params_shape, {1}, {0}, {1},
                                    {{"end_mask", IntAttr(1)}});
   Output values_shape = tf_.Concat({indices_size, tail_shape}, 0);
@@ -1128,11 +1155,82 @@ std::vector<Output> GradientBuilder::GatherGrad(
   Output flat_indices = tf_.Reshape(indices, indices_size);
   Output rows = StridedSlice(params_shape, {0}, {1}, {1},
                              {{"shrink_axis_mask", IntAttr(1)}});
-  Output dense = First(
+  result[0] = First(
       tf_.AddOp("UnsortedSegmentSum", {values, flat_indices, rows}, {}));
-  std::vector<Output> result = {dense, Output()};
-  if (has_axis) result.emplace_back();
   return result;
+}
+
+// The op sequence of TF's _GatherV2Grad (batch_dims 0) name for name; the
+// sizes TF folds into Consts (params' rank, the axis) are known here too.
+Output GradientBuilder::GatherGradAlongAxis(const Node* op, const Output& grad,
+                                            const Output& params_shape, int64_t axis) {
+  const Output axis_tensor = In(op, 2);
+  const int64_t rank = tf_.ShapeOf(In(op, 0)).rank();
+  const int64_t outer_rank = axis < 0 ? axis + rank : axis;
+  auto scalar = [&](int64_t value, std::string_view name) {
+    return Const(Int32Tensor({value}, /*scalar=*/true), name);
+  };
+  auto range = [&](const Output& start, const Output& limit) {
+    return First(ScopedOp("Range", "range", [&]() -> std::vector<Input> {
+      return {start.valid() ? start : scalar(0, "start"),
+              limit.valid() ? limit : scalar(0, "limit"), scalar(1, "delta")};
+    }));
+  };
+  auto concat = [&](std::vector<std::function<Output()>> parts) {
+    return First(ScopedOp(
+        "ConcatV2", "concat",
+        [&]() -> std::vector<Input> {
+          std::vector<Input> inputs;
+          for (const auto& part : parts) inputs.emplace_back(part());
+          inputs.emplace_back(scalar(0, "axis"));
+          return inputs;
+        },
+        {{"N", IntAttr(static_cast<int64_t>(parts.size()))}}));
+  };
+  // params_shape[:axis] and params_shape[axis:][1:].
+  Output outer_begin = scalar(0, "Const");
+  Output outer_stride = scalar(1, "Const");
+  Output outer_shape = StridedSlice(params_shape, outer_begin, axis_tensor, outer_stride,
+                                    {{"begin_mask", IntAttr(1)}});
+  Output from_axis_end = scalar(0, "Const");
+  Output from_axis_stride = scalar(1, "Const");
+  Output from_axis = StridedSlice(params_shape, axis_tensor, from_axis_end, from_axis_stride,
+                                  {{"end_mask", IntAttr(1)}});
+  Output inner_shape = StridedSlice(from_axis, {1}, {0}, {1}, {{"end_mask", IntAttr(1)}});
+  Output values_shape = concat({[&] { return outer_shape; },
+                                [&] { return Const(Int32Tensor({-1}), "values_1"); },
+                                [&] { return inner_shape; }});
+  Output values_dims = scalar(rank, "Size");
+  Output axis_dims = scalar(outer_rank, "Size");
+  Output outer_batches = range(Output(), Output());
+  Output batch_axes = range(Output(), axis_dims);
+  Output inner_start = First(tf_.AddOp("AddV2", {axis_dims, Int32Tensor({1}, true)}, {}, "add"));
+  Output inner_axes = range(inner_start, values_dims);
+  Output values = tf_.Reshape(grad, values_shape);
+  // Move values[axis] first, gather its rows, move it back.
+  Output perm = concat({[&] { return outer_batches; },
+                        [&] {
+                          return First(tf_.AddOp("Pack", {axis_dims},
+                                                 {{"axis", IntAttr(0)}, {"N", IntAttr(1)}},
+                                                 "values_1"));
+                        },
+                        [&] { return batch_axes; }, [&] { return inner_axes; }});
+  Output values_moved = First(tf_.AddOp("Transpose", {values, perm}, {}, "transpose"));
+  // TF computes the moved shape for batch dims, unused without them.
+  tf_.AddOp("GatherV2", {params_shape, perm, Int32Tensor({0}, true)}, {});
+  Output axis_end = First(tf_.AddOp("AddV2", {axis_tensor, Int32Tensor({1}, true)}, {}, "add"));
+  Output axis_size = StridedSlice(params_shape, axis_tensor, axis_end, {1},
+                                  {{"shrink_axis_mask", IntAttr(1)}});
+  Output flat_indices = tf_.Reshape(In(op, 1), tf_.ExpandDims(SizeOf(In(op, 1)), 0));
+  Output summed =
+      First(tf_.AddOp("UnsortedSegmentSum", {values_moved, flat_indices, axis_size}, {}));
+  Output shifted = First(tf_.AddOp("AddV2", {batch_axes, Int32Tensor({1}, true)}, {}, "add"));
+  Output inverse = concat({[&] { return outer_batches; }, [&] { return shifted; },
+                           [&] { return Const(Int32Tensor({0}), "values_2"); },
+                           [&] { return inner_axes; }});
+  Output moved_back = First(tf_.AddOp("Transpose", {summed, inverse}, {}, "transpose"));
+  // Keeps the shape where a dim is zero, as TF.
+  return tf_.Reshape(moved_back, ShapeOf(In(op, 0)));
 }
 
 std::vector<Output> GradientBuilder::StridedSliceGrad(

@@ -426,6 +426,21 @@ TEST(GradientsTest, GatherSumsTheGradientsOfRepeatedRows) {
       {{{4, 2}}});
 }
 
+// Past axis 0 the gathered axis is moved first, summed into and moved back;
+// a negative axis counts from the end, indices may have any rank.
+TEST(GradientsTest, GatherAlongAnInnerAxis) {
+  for (const int axis : {1, 2, -1, -3}) {
+    SCOPED_TRACE(axis);
+    ExpectGradientsMatchFiniteDifferences(
+        [&](GraphBuilder& tf, const std::vector<Output>& x) {
+          Output indices = Int32Matrix(tf, {1, 1, 2, 0});
+          Output gathered = FirstOf(tf.AddOp("GatherV2", {x[0], indices, axis}, {}));
+          return tf.Multiply(gathered, gathered);
+        },
+        {{{3, 4, 3}}});
+  }
+}
+
 TEST(GradientsTest, StridedSliceWritesTheGradientBackInPlace) {
   struct Case {
     Input begin, end, strides;

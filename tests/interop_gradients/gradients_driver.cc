@@ -130,7 +130,7 @@ tensorflow::AttrValue IntAttr(int64_t value) {
 }
 
 // Layout ops, gather, slicing, padding, batch norm (inference and training),
-// partial reductions and a concat of 17 inputs.
+// partial reductions, a concat of 17 inputs and gathers along inner axes.
 Model Shapes(GraphBuilder& tf) {
   std::vector<GraphVariable> vars;
   auto var = [&](std::vector<int64_t> shape, const char* name) {
@@ -183,6 +183,12 @@ Model Shapes(GraphBuilder& tf) {
     wide_parts.push_back(var({2, k % 3 + 1}, ("wide_" + std::to_string(k)).c_str()));
   }
   Output wide = tf.Concat(wide_parts, 1);
+  // Past axis 0, the gradient of gather moves the axis first and back.
+  Output columns = first(tf.AddOp(
+      "GatherV2", {var({3, 4, 2}, "columns"), Int32s({2, 2}, {1, 0, 1, 3}), Int32s({}, {1})},
+      {}));
+  Output last = first(tf.AddOp(
+      "GatherV2", {var({2, 3}, "last"), Int32s({3}, {2, 2, 0}), Int32s({}, {-1})}, {}));
   // One op per statement: TF numbers the ops in the order Python makes them.
   Output loss = tf.ReduceSum(log_probs);
   Output moved_sum = tf.ReduceSum(moved, {0, 1});
@@ -195,7 +201,7 @@ Model Shapes(GraphBuilder& tf) {
   }
   Output normalized_mean = tf.ReduceMean(normalized);
   loss = loss + normalized_mean;
-  for (const Output& squared : {joined, trained, wide}) {
+  for (const Output& squared : {joined, trained, wide, columns, last}) {
     Output square_sum = tf.ReduceSum(squared * squared);
     loss = loss + square_sum;
   }

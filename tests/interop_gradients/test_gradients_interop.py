@@ -99,7 +99,8 @@ def _binary_ops():
 
 def _shape_ops():
     """Layout ops, gather, slicing, padding, batch norm (inference and
-    training), partial reductions, a concat of 17 inputs."""
+    training), partial reductions, a concat of 17 inputs, gathers along inner
+    axes."""
     def var(shape, name):
         return tf1.Variable(tf.zeros(shape), name=name)
     log_probs = tf.nn.log_softmax(var([2, 4], "logits"))
@@ -119,11 +120,15 @@ def _shape_ops():
         epsilon=0.001, is_training=True)
     # Past 16 inputs, TF's gradient of concat splits instead of slicing.
     wide = tf.concat([var([2, k % 3 + 1], f"wide_{k}") for k in range(17)], 1)
+    # Past axis 0, the gradient of gather moves the axis first and back.
+    columns = tf.gather(var([3, 4, 2], "columns"), [[1, 0], [1, 3]], axis=1)
+    last = tf.gather(var([2, 3], "last"), [2, 2, 0], axis=-1)
     loss = (tf.reduce_sum(log_probs) + tf.reduce_sum(moved, [0, 1]) * 0.5
             + tf.reduce_mean(expanded, [1]) + tf.reduce_sum(rows) + tf.reduce_sum(sliced)
             + tf.reduce_sum(padded) + tf.reduce_sum(padded_with)
             + tf.reduce_mean(normalized) + tf.reduce_sum(joined * joined)
-            + tf.reduce_sum(trained * trained) + tf.reduce_sum(wide * wide))
+            + tf.reduce_sum(trained * trained) + tf.reduce_sum(wide * wide)
+            + tf.reduce_sum(columns * columns) + tf.reduce_sum(last * last))
     return tf.reduce_sum(loss)
 
 
