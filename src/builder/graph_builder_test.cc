@@ -162,6 +162,17 @@ TEST(GraphBuilderTest, SplitsInferEachPartsShape) {
                               {{"num_split", three}})),
               ::testing::ElementsAre(PartialShape({-1, 1}), PartialShape({-1, 3}),
                                      PartialShape({-1, 2})));
+  // A count below 1: the node check's error, after shape inference saw it.
+  for (const int64_t bad : {0, -1}) {
+    Graph other;
+    GraphBuilder builder(&other);
+    tensorflow::AttrValue count;
+    count.set_i(bad);
+    builder.AddOp("Split", {1, builder.Zeros({2, 6})}, {{"num_split", count}});
+    EXPECT_THAT(builder.status(), testing::StatusIs(StatusCode::kInvalidArgument,
+                                           HasSubstr("attr 'num_split'")))
+        << bad;
+  }
   // The axis only known when run: the rank still is.
   Output axis = tf.Placeholder(DataType::kInt32, PartialShape::Scalar(), "axis");
   EXPECT_THAT(shapes(tf.AddOp("Split", {axis, x}, {{"num_split", three}})),

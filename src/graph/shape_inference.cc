@@ -670,7 +670,10 @@ Status Split(Context& c) {
   const bool sized = c.node_op() == "SplitV";
   const PartialShape& value = c.input(sized ? 0 : 1);
   const AttrValue* num_split = c.attr("num_split");
-  const auto count = static_cast<size_t>(num_split == nullptr ? 0 : num_split->i());
+  // Shapes are inferred before the node is checked: a count below 1 gets no
+  // shapes here and the check's error there.
+  if (num_split == nullptr || num_split->i() < 1) return OkStatus();
+  const auto count = static_cast<size_t>(num_split->i());
   int64_t axis = 0;
   if (!value.rank_known() || !ConstantAxis(c, sized ? 2 : 0, &axis) ||
       axis < -value.rank() || axis >= value.rank()) {
