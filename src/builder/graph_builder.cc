@@ -312,11 +312,16 @@ std::vector<Output> GraphBuilder::AddNodeNamed(
 
   std::vector<std::pair<const Node*, int>> producers;
   for (const Output& input : inputs) producers.emplace_back(input.node(), input.index());
-  const int num_outputs = [&] {
-    auto types = internal::OutputTypes(node, *op_def);
-    return types.ok() ? static_cast<int>(types->size()) : 0;
-  }();
-  auto shapes = shapes_->InferNew(node, num_outputs, producers);
+  // Checked before shape inference, which trusts the attrs (a count of
+  // outputs, say); Graph::AddNode checks it again with everything else.
+  const Status valid = internal::ValidateNode(node, *op_def, static_cast<int>(inputs.size()));
+  StatusOr<std::vector<DataType>> output_types =
+      valid.ok() ? internal::OutputTypes(node, *op_def) : valid;
+  if (!output_types.ok()) {
+    Fail(output_types.status());
+    return {};
+  }
+  auto shapes = shapes_->InferNew(node, static_cast<int>(output_types->size()), producers);
   if (!shapes.ok()) {
     Fail(shapes.status());
     return {};

@@ -162,8 +162,9 @@ TEST(GraphBuilderTest, SplitsInferEachPartsShape) {
                               {{"num_split", three}})),
               ::testing::ElementsAre(PartialShape({-1, 1}), PartialShape({-1, 3}),
                                      PartialShape({-1, 2})));
-  // A count below 1: the node check's error, after shape inference saw it.
-  for (const int64_t bad : {0, -1}) {
+  // A count below 1 or past 2^20: the node check's error, before shape
+  // inference (which would divide by it or allocate that many shapes).
+  for (const int64_t bad : {int64_t{0}, int64_t{-1}, int64_t{1} << 40}) {
     Graph other;
     GraphBuilder builder(&other);
     tensorflow::AttrValue count;

@@ -670,8 +670,8 @@ Status Split(Context& c) {
   const bool sized = c.node_op() == "SplitV";
   const PartialShape& value = c.input(sized ? 0 : 1);
   const AttrValue* num_split = c.attr("num_split");
-  // Shapes are inferred before the node is checked: a count below 1 gets no
-  // shapes here and the check's error there.
+  // Nodes are checked before their shapes are inferred; a count below 1
+  // would get no shapes.
   if (num_split == nullptr || num_split->i() < 1) return OkStatus();
   const auto count = static_cast<size_t>(num_split->i());
   int64_t axis = 0;
