@@ -910,16 +910,12 @@ std::vector<Output> GradientBuilder::ConcatGrad(
                           : First(tf_.AddOp("Rank", {In(op, 0)}, {}));
   // ConcatV2's axis is its last input.
   Output axis = First(tf_.AddOp("FloorMod", {In(op, count), rank}, {}, "mod"));
-  std::vector<Input> offset_inputs = {axis};
   std::vector<Output> sizes;
-  for (int k = 0; k < count; ++k) {
-    sizes.push_back(ShapeOf(In(op, k)));
-    offset_inputs.emplace_back(sizes.back());
-  }
+  for (int k = 0; k < count; ++k) sizes.push_back(ShapeOf(In(op, k)));
+  std::vector<Input> shapes(sizes.begin(), sizes.end());
   // TF slices at ConcatOffset's offsets up to 16 inputs; past that it
   // splits by the inputs' sizes along the axis.
   if (count > 16) {
-    std::vector<Input> shapes(sizes.begin(), sizes.end());
     Output stacked = First(tf_.AddOp("Pack", shapes,
                                      {{"axis", IntAttr(1)}, {"N", IntAttr(count)}}, "stack"));
     Output axis_row = First(ScopedOp("Slice", "Slice", [&]() -> std::vector<Input> {
@@ -938,8 +934,8 @@ std::vector<Output> GradientBuilder::ConcatGrad(
     result.emplace_back();
     return result;
   }
-  std::vector<Output> offsets =
-      tf_.AddOp("ConcatOffset", offset_inputs, {{"N", IntAttr(count)}});
+  shapes.insert(shapes.begin(), axis);
+  std::vector<Output> offsets = tf_.AddOp("ConcatOffset", shapes, {{"N", IntAttr(count)}});
   if (static_cast<int>(offsets.size()) != count) return {};
   std::vector<Output> result;
   for (size_t k = 0; k < sizes.size(); ++k) {
